@@ -1,0 +1,104 @@
+"""Every published figure, declared once. Each entry drives the publish computation, the
+chart axis and tooltip, the table header, the CSV column, the glossary and the citation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A breakdown is a tuple of dimensions (at most two, architecture.md); () is the total.
+Breakdown = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    definition_en: str
+    unit: str  # yuan, donations, donors, children, child_times, volunteers, hours, visits, fraction
+    decimals: int
+    family: str  # which facts it is computed from: donations, disbursements, register, service, ledger
+    breakdowns: tuple[Breakdown, ...]
+    people_kind: str | None  # whose count the privacy threshold protects in this figure's cells
+    to_date: bool = False  # taken at the period's end rather than summed over the period
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def definition(self, lang: str) -> str:
+        return self.definition_zh if lang == "zh" else self.definition_en
+
+
+_DONATION_BREAKDOWNS: tuple[Breakdown, ...] = ((), ("channel",), ("donor_type",))
+_DISBURSEMENT_BREAKDOWNS: tuple[Breakdown, ...] = (
+    (), ("region",), ("stage",), ("category",), ("purpose",), ("region", "stage"),
+)
+_REGISTER_BREAKDOWNS: tuple[Breakdown, ...] = ((), ("region",), ("category",))
+_SERVICE_BREAKDOWNS: tuple[Breakdown, ...] = ((), ("region",), ("volunteer_type",), ("activity",))
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("funds_raised", "募集资金", "Funds raised",
+           "期内捐赠金额之和，扣除退款。", "Sum of donation amounts dated in the period, refunds subtracted.",
+           "yuan", 2, "donations", _DONATION_BREAKDOWNS, "donors"),
+    Figure("donations", "捐赠笔数", "Donations",
+           "期内捐赠记录笔数（退款不计）。", "Number of donation rows in the period (refunds not counted).",
+           "donations", 0, "donations", _DONATION_BREAKDOWNS, "donors"),
+    Figure("donors", "捐赠人数", "Donors",
+           "期内留有身份信息的不同捐赠人数（按化名去重）。",
+           "Distinct donors in the period (by pseudonym) where the donor's identity was given.",
+           "donors", 0, "donations", _DONATION_BREAKDOWNS, "donors"),
+    Figure("funds_disbursed", "发放关爱资金", "Funds disbursed",
+           "期内发放金额之和。", "Sum of disbursement amounts paid in the period.",
+           "yuan", 2, "disbursements", _DISBURSEMENT_BREAKDOWNS, "children"),
+    Figure("balance", "结余", "Balance",
+           "自项目开始至期末的募集资金减去发放资金。",
+           "Funds raised minus funds disbursed, from the programme's start to the period's end.",
+           "yuan", 2, "ledger", ((),), None, to_date=True),
+    Figure("disbursement_rate", "资金使用率", "Disbursement rate",
+           "自项目开始至期末的发放资金 ÷ 募集资金。",
+           "Funds disbursed ÷ funds raised, both from the programme's start to the period's end.",
+           "fraction", 4, "ledger", ((),), None, to_date=True),
+    Figure("children_served", "惠及儿童（人）", "Children served",
+           "期内至少获得一次发放的不同儿童人数。",
+           "Distinct children with at least one disbursement in the period.",
+           "children", 0, "disbursements", _DISBURSEMENT_BREAKDOWNS, "children"),
+    Figure("child_times", "惠及人次", "Child-times served",
+           "期内发放笔数（同一儿童获得三次发放计三人次）。",
+           "Number of disbursements in the period (one child paid three times counts three).",
+           "child_times", 0, "disbursements", _DISBURSEMENT_BREAKDOWNS, "children"),
+    Figure("children_in_care", "关爱对象", "Children in care",
+           "期末仍在关爱名册上的不同儿童人数。",
+           "Distinct children on the register whose enrolment covers the period's end.",
+           "children", 0, "register", _REGISTER_BREAKDOWNS, "children", to_date=True),
+    Figure("children_paired", "一对一结对", "Children paired",
+           "期末在册且已一对一结对的儿童人数。",
+           "Children in care at the period's end who are marked as paired one-to-one.",
+           "children", 0, "register", _REGISTER_BREAKDOWNS, "children", to_date=True),
+    Figure("average_per_child", "人均发放", "Average per child",
+           "发放关爱资金 ÷ 惠及儿童人数；按学段与该学段年度标准并列。",
+           "Funds disbursed ÷ children served; by stage, shown beside the stage's yearly standard.",
+           "yuan", 2, "disbursements", _DISBURSEMENT_BREAKDOWNS, "children"),
+    Figure("volunteers_active", "活跃志愿者", "Active volunteers",
+           "期内至少有一条服务记录的不同志愿者人数。",
+           "Distinct volunteers with at least one service record in the period.",
+           "volunteers", 0, "service", _SERVICE_BREAKDOWNS, "volunteers"),
+    Figure("volunteer_hours", "志愿服务时长", "Volunteer hours",
+           "期内服务记录时长之和（小时）。", "Sum of hours of service records in the period.",
+           "hours", 1, "service", _SERVICE_BREAKDOWNS, "volunteers"),
+    Figure("home_visits", "入户走访", "Home visits",
+           "期内服务内容为“入户走访”的服务记录条数。",
+           'Number of service records in the period with activity "home visit".',
+           "visits", 0, "service", ((), ("region",), ("volunteer_type",)), "volunteers"),
+    Figure("children_reached", "志愿服务覆盖儿童", "Children reached by volunteers",
+           "期内服务记录上出现的不同儿童人数。",
+           "Distinct children named on service records in the period.",
+           "children", 0, "service", _SERVICE_BREAKDOWNS, "children"),
+)
+
+BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
+FAMILIES: tuple[str, ...] = ("donations", "disbursements", "register", "service", "ledger")
+
+
+def figures_of(family: str) -> tuple[Figure, ...]:
+    return tuple(f for f in FIGURES if f.family == family)

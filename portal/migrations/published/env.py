@@ -1,0 +1,15 @@
+"""Alembic environment of the published store; run through portal.stores.migrate()."""
+
+from alembic import context
+
+from portal.models.published import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    version_table="alembic_version",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,98 @@
+"""The fixed period grid: all time, calendar years, quarters and months. No free ranges:
+differencing between published views is bounded by design (privacy.md)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+ALL = "all"
+PERIOD_TYPES = ("all", "year", "quarter", "month")
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    key: str
+    type: str
+
+
+def parse(key: str) -> Period | None:
+    """A period of the grid from its key ('all' has no dates of its own), or None."""
+    if m := _YEAR.match(key):
+        y = int(m[1])
+        return Period(dt.date(y, 1, 1), dt.date(y, 12, 31), key, "year")
+    if m := _QUARTER.match(key):
+        y, q = int(m[1]), int(m[2])
+        first = 3 * q - 2
+        return Period(dt.date(y, first, 1), _month_end(y, first + 2), key, "quarter")
+    if m := _MONTH.match(key):
+        y, mo = int(m[1]), int(m[2])
+        return Period(dt.date(y, mo, 1), _month_end(y, mo), key, "month")
+    return None
+
+
+def period_type(key: str) -> str | None:
+    if key == ALL:
+        return "all"
+    p = parse(key)
+    return p.type if p else None
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def grid(first: dt.date, last: dt.date) -> list[Period]:
+    """Every year, quarter and month touching [first, last], in order of type then time."""
+    years = [parse(str(y)) for y in range(first.year, last.year + 1)]
+    quarters, months = [], []
+    for y in range(first.year, last.year + 1):
+        for q in range(1, 5):
+            p = parse(f"{y}-Q{q}")
+            if p.end >= first and p.start <= last:
+                quarters.append(p)
+        for mo in range(1, 13):
+            p = parse(f"{y}-{mo:02d}")
+            if p.end >= first and p.start <= last:
+                months.append(p)
+    return years + quarters + months
+
+
+def previous(key: str) -> str | None:
+    """The period just before (2023 → 2022, 2023-Q1 → 2022-Q4, 2023-01 → 2022-12)."""
+    p = parse(key)
+    if p is None:
+        return None
+    before = p.start - dt.timedelta(days=1)
+    if p.type == "year":
+        return str(before.year)
+    if p.type == "quarter":
+        return f"{before.year}-Q{(before.month - 1) // 3 + 1}"
+    return f"{before.year}-{before.month:02d}"
+
+
+def same_period_last_year(key: str) -> str | None:
+    p = parse(key)
+    if p is None:
+        return None
+    return str(int(key[:4]) - 1) + key[4:]
+
+
+def children_of(key: str) -> list[str]:
+    """The quarters of a year, the months of a quarter."""
+    p = parse(key)
+    if p is None:
+        return []
+    if p.type == "year":
+        return [f"{key}-Q{q}" for q in range(1, 5)]
+    if p.type == "quarter":
+        first = 3 * int(key[-1]) - 2
+        return [f"{key[:4]}-{m:02d}" for m in range(first, first + 3)]
+    return []

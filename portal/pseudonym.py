@@ -1,0 +1,72 @@
+"""Pseudonyms: HMAC-SHA256 under the deployment's secret key over a normalised identifier.
+
+A plain hash is not enough: an 18-digit ID number with a known region and birth date is
+brute-forced in seconds. The working store keeps the key's fingerprint (a hash of a hash) and
+refuses a load under another key, because the same child would silently become two."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from portal.settings import Settings
+
+KEY_BYTES = 32
+
+
+class MissingKeyError(Exception):
+    """No usable key; the message says what to do (never the key itself)."""
+
+
+def generate_key_file(path: Path) -> bool:
+    """Create a new random key file (mode 0600) unless one exists. True if created."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(KEY_BYTES) + "\n")
+    return True
+
+
+def load_key(settings: Settings, *, receipt: bool = False) -> bytes:
+    secret = settings.receipt_key if receipt else settings.pseudonym_key
+    if secret is not None and secret.get_secret_value().strip():
+        return secret.get_secret_value().strip().encode()
+    path = settings.receipt_key_file if receipt else settings.pseudonym_key_file
+    if path.exists():
+        text = path.read_text().strip()
+        if text:
+            return text.encode()
+    raise MissingKeyError("receipt_key_missing" if receipt else "key_missing")
+
+
+def fingerprint(key: bytes) -> str:
+    """A hash of a hash: identifies the key without revealing it."""
+    return hashlib.sha256(hashlib.sha256(key).digest()).hexdigest()[:32]
+
+
+class Pseudonymiser:
+    def __init__(self, key: bytes):
+        self._key = key
+        self.fingerprint = fingerprint(key)
+
+    def __call__(self, identifier: str) -> str:
+        return hmac.new(self._key, identifier.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def normalise_id_no(id_no: str) -> str:
+    return "".join(id_no.split()).upper()
+
+
+def normalise_phone(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    # +86 / 0086 prefixes on mobile numbers
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    elif len(digits) == 15 and digits.startswith("0086"):
+        digits = digits[4:]
+    return digits

@@ -1,0 +1,46 @@
+"""Typed settings from the environment (``PORTAL_*``), read through a cached ``get_settings()``."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    working_url: str | None = None
+    published_url: str | None = None
+    # The deployment's secret for pseudonyms; when unset, ``data_dir/pseudonym.key`` is used.
+    pseudonym_key: SecretStr | None = None
+    # The separate secret for donors' receipt checks; when unset, ``data_dir/receipt.key``.
+    receipt_key: SecretStr | None = None
+    lang: str | None = None
+    k: int = 10
+
+    @property
+    def working_store_url(self) -> str:
+        return self.working_url or f"sqlite:///{self.data_dir / 'working.db'}"
+
+    @property
+    def published_store_url(self) -> str:
+        return self.published_url or f"sqlite:///{self.data_dir / 'portal.db'}"
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return self.data_dir / "pseudonym.key"
+
+    @property
+    def receipt_key_file(self) -> Path:
+        return self.data_dir / "receipt.key"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
