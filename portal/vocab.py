@@ -79,8 +79,12 @@ def vocabularies() -> dict[str, Vocabulary]:
     result = {}
     for key, spec in raw.items():
         terms = tuple(
-            Term(code, spec["codes"][code]["zh"], spec["codes"][code]["en"],
-                 tuple(spec["codes"][code].get("aliases", ())))
+            Term(
+                code,
+                spec["codes"][code]["zh"],
+                spec["codes"][code]["en"],
+                tuple(spec["codes"][code].get("aliases", ())),
+            )
             for code in spec["order"]
         )
         result[key] = Vocabulary(key, spec["name_zh"], spec["name_en"], terms)
@@ -94,6 +98,13 @@ def vocabulary(key: str) -> Vocabulary:
 # The dimensions of a published cell, in the order of architecture.md. Region and programme
 # are reference data loaded by a deployment; the others are vocabularies.
 DIMENSIONS: tuple[str, ...] = (
-    "region", "stage", "category", "channel", "donor_type", "volunteer_type", "activity", "purpose",
+    "region",
+    "stage",
+    "category",
+    "channel",
+    "donor_type",
+    "volunteer_type",
+    "activity",
+    "purpose",
 )
 VOCAB_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "region")

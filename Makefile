@@ -1,0 +1,50 @@
+# open-figures: the two commands are `make run` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test install install-dev lint format sample serve bench bench-quick clean-data
+
+$(BIN)/portal: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+install: $(BIN)/portal
+
+$(VENV)/.dev: $(BIN)/portal
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+install-dev: $(VENV)/.dev
+
+## make run: set up, sample data through the real loaders and publish (once), serve on :8501
+run: install
+	$(BIN)/portal init
+	$(BIN)/portal sample --if-empty
+	$(BIN)/portal serve --port $(PORT)
+
+## make test: lint, then the whole test suite
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+bench-quick: install-dev
+	$(BIN)/python -m bench --quick
+
+clean-data:
+	rm -rf data/working.db* data/portal.db* data/sample

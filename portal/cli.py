@@ -1,0 +1,309 @@
+"""The ``portal`` command line (architecture.md): init, load, publish, figures, sample, serve.
+
+Exit codes: 0 success, 1 bad rows under ``--strict`` or a failed check, 2 unusable input or
+configuration. Messages follow ``--lang`` (default from the locale, zh when unsure)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import locale
+import os
+import subprocess
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from portal import pseudonym, stores
+from portal.db import make_engine
+from portal.settings import PROJECT_ROOT, Settings, get_settings
+from portal.vocab import REFERENCE_DIR
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+@cache
+def _messages() -> dict:
+    return tomllib.loads((REFERENCE_DIR / "cli_messages.toml").read_text(encoding="utf-8"))
+
+
+def say(key: str, lang: str, **values) -> str:
+    return _messages()[key][lang].format(**values)
+
+
+def default_lang(settings: Settings) -> str:
+    if settings.lang in ("zh", "en"):
+        return settings.lang
+    name = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
+    return "en" if name.lower().startswith("en") else "zh"
+
+
+def _working(settings: Settings, lang: str, *, create: bool = False):
+    engine = make_engine(settings.working_store_url)
+    if create:
+        stores.migrate(engine, "working")
+    elif not stores.is_initialised(engine):
+        raise CliError(say("not_initialised", lang))
+    return engine
+
+
+def _published(settings: Settings, lang: str, *, create: bool = False):
+    engine = make_engine(settings.published_store_url)
+    if create:
+        stores.migrate(engine, "published")
+    elif not stores.is_initialised(engine):
+        raise CliError(say("not_initialised", lang))
+    return engine
+
+
+def _key(settings: Settings, lang: str) -> bytes:
+    try:
+        return pseudonym.load_key(settings)
+    except pseudonym.MissingKeyError as exc:
+        raise CliError(say("key_missing", lang)) from exc
+
+
+def cmd_init(args, settings: Settings) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.pseudonym_key is not None:
+        print(say("key_from_env", args.lang))
+    elif pseudonym.generate_key_file(settings.pseudonym_key_file):
+        print(say("key_created", args.lang, path=settings.pseudonym_key_file))
+    else:
+        print(say("key_exists", args.lang, path=settings.pseudonym_key_file))
+    if settings.receipt_key is None:
+        pseudonym.generate_key_file(settings.receipt_key_file)
+    _working(settings, args.lang, create=True)
+    _published(settings, args.lang, create=True)
+    print(
+        say(
+            "init_done",
+            args.lang,
+            working=_safe_url(settings.working_store_url),
+            published=_safe_url(settings.published_store_url),
+        )
+    )
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def load_one(
+    kind: str,
+    path: Path,
+    settings: Settings,
+    lang: str,
+    *,
+    sheet=None,
+    strict=False,
+    is_sample=False,
+    output: str = "text",
+) -> int:
+    import loaders
+
+    if not path.exists():
+        raise CliError(say("file_missing", lang, file=path))
+    key = _key(settings, lang)
+    engine = _working(settings, lang)
+    try:
+        result = loaders.load_file(
+            kind, path, engine=engine, key=key, sheet=sheet, strict=strict, lang=lang, is_sample=is_sample
+        )
+    except loaders.StrictRejected as exc:
+        if output == "json":
+            print(json.dumps(exc.result.as_json(), ensure_ascii=False))
+        print(
+            say("strict_failed", lang, file=path.name, rejected=exc.result.rejected, path=exc.result.rejects_file),
+            file=sys.stderr,
+        )
+        return 1
+    except loaders.UnusableFile as exc:
+        raise CliError(str(exc)) from exc
+    if output == "json":
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+    elif result.unchanged:
+        print(say("load_unchanged", lang, file=path.name))
+    else:
+        print(
+            say("load_summary", lang, file=path.name, rows=result.rows, loaded=result.loaded, rejected=result.rejected)
+        )
+        if result.rejected:
+            print(say("rejects_at", lang, path=result.rejects_file))
+    return 0
+
+
+def cmd_load(args, settings: Settings) -> int:
+    return load_one(
+        args.kind, Path(args.file), settings, args.lang, sheet=args.sheet, strict=args.strict, output=args.format
+    )
+
+
+def _parse_date(value: str | None, lang: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(say("bad_date", lang, value=value)) from exc
+
+
+def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None) -> int:
+    from portal import publish, suppress
+
+    if k < suppress.MIN_K:
+        raise CliError(say("bad_k", lang, min_k=suppress.MIN_K))
+    working = _working(settings, lang)
+    published = _published(settings, lang, create=True)
+    try:
+        result = publish.publish(working=working, published=published, k=k, as_of=as_of, note=note)
+    except publish.NothingToPublish as exc:
+        raise CliError(say("nothing_to_publish", lang)) from exc
+    except suppress.AuditFailure as exc:
+        raise CliError(say("audit_failed", lang, detail=str(exc)), code=1) from exc
+    print(
+        say(
+            "publish_done",
+            lang,
+            release=result.release_id,
+            as_of=result.as_of,
+            k=result.k,
+            cells=result.cells,
+            withheld=sum(result.withheld.values()),
+            corrections=result.corrections,
+        )
+    )
+    return 0
+
+
+def cmd_publish(args, settings: Settings) -> int:
+    return run_publish(
+        settings,
+        args.lang,
+        k=args.k if args.k is not None else settings.k,
+        as_of=_parse_date(args.as_of, args.lang),
+        note=args.note,
+    )
+
+
+def cmd_figures(args, settings: Settings) -> int:
+    from portal import export, queries
+
+    engine = _published(settings, args.lang)
+    if args.release:
+        release = queries.release(engine=engine, release_id=args.release)
+        if release is None:
+            raise CliError(say("unknown_release", args.lang, release=args.release))
+    else:
+        release = queries.current_release(engine=engine)
+        if release is None:
+            raise CliError(say("no_release", args.lang))
+    cells = queries.cells(engine=engine, release_id=release.id)
+    if args.format == "json":
+        sys.stdout.write(export.to_json(release, cells) + "\n")
+    else:
+        sys.stdout.buffer.write(export.to_csv(cells, queries.labels(engine=engine, release_id=release.id)))
+    return 0
+
+
+def cmd_sample(args, settings: Settings) -> int:
+    from portal import queries, sample
+
+    if args.if_empty:
+        engine = make_engine(settings.published_store_url)
+        if stores.is_initialised(engine) and queries.current_release(engine=engine) is not None:
+            print(say("sample_exists", args.lang))
+            return 0
+    out_dir = Path(args.out) if args.out else settings.data_dir / "sample"
+    frames = sample.generate(scale=args.scale, seed=args.seed)
+    files = list(sample.write(frames, out_dir))
+    print(say("sample_written", args.lang, scale=args.scale, path=out_dir))
+    cmd_init(args, settings)
+    for kind, path in files:
+        code = load_one(kind, path, settings, args.lang, is_sample=True)
+        if code:
+            return code
+    return run_publish(settings, args.lang, k=settings.k)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    print(say("serving", args.lang, port=args.port))
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "streamlit_app.py"),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+    ]
+    return subprocess.call(command, cwd=PROJECT_ROOT)
+
+
+def build_parser(lang_default: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="open-figures: load, publish and serve the portal")
+    parser.add_argument("--lang", choices=("zh", "en"), default=lang_default)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the stores and the pseudonym key").set_defaults(func=cmd_init)
+    p = sub.add_parser("load", help="load a raw file into the working store")
+    p.add_argument(
+        "kind",
+        choices=(
+            "programmes",
+            "regions",
+            "stage_standards",
+            "children",
+            "donations",
+            "disbursements",
+            "volunteer_hours",
+        ),
+    )
+    p.add_argument("file")
+    p.add_argument("--sheet")
+    p.add_argument("--strict", action="store_true")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_load)
+    p = sub.add_parser("publish", help="compute every figure and publish a new release")
+    p.add_argument("--k", type=int)
+    p.add_argument("--as-of")
+    p.add_argument("--note")
+    p.set_defaults(func=cmd_publish)
+    p = sub.add_parser("figures", help="print every cell of a release")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--release")
+    p.set_defaults(func=cmd_figures)
+    p = sub.add_parser("sample", help="write synthetic raw files and run them through load and publish")
+    p.add_argument("--scale", type=int, default=1)
+    p.add_argument("--seed", type=int, default=20231231)
+    p.add_argument("--out")
+    p.add_argument("--if-empty", action="store_true", help="do nothing when a release exists")
+    p.set_defaults(func=cmd_sample)
+    p = sub.add_parser("serve", help="start the portal")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    args = build_parser(default_lang(settings)).parse_args(argv)
+    try:
+        return args.func(args, settings)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""``portal figures``: every cell of a release as JSON or CSV, exactly what the pages show.
+Downloads of a page's view go through the same functions on a subset of cells."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pandas as pd
+
+from portal.figures import BY_KEY
+from portal.models.published import Release
+from portal.vocab import DIMENSIONS, vocabulary
+
+EXPORT_COLUMNS: tuple[str, ...] = ("figure", "programme", "period", *DIMENSIONS, "value", "unit", "status")
+
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def export_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells in the export's column order, with each figure's unit and money rounded to the fen."""
+    frame = cells.copy()
+    frame["unit"] = frame["figure"].map(lambda f: BY_KEY[f].unit)
+    decimals = frame["figure"].map(lambda f: BY_KEY[f].decimals)
+    frame["value"] = [
+        None if pd.isna(v) else round(float(v), int(d)) for v, d in zip(frame["value"], decimals, strict=True)
+    ]
+    frame["value"] = frame["value"].astype(object)
+    frame.loc[frame["status"] != "published", "value"] = None
+    return frame[list(EXPORT_COLUMNS)]
+
+
+def to_json(release: Release, cells: pd.DataFrame) -> str:
+    frame = export_frame(cells)
+    records = [
+        {column: _plain(value) for column, value in zip(EXPORT_COLUMNS, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    document = {"release": release.id, "as_of": release.as_of.isoformat(), "k": release.k, "cells": records}
+    return json.dumps(document, ensure_ascii=False)
+
+
+def labelled(cells: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The export frame plus ``*_name_zh`` / ``*_name_en`` label columns."""
+    frame = export_frame(cells)
+    out = frame.copy()
+    names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
+    out.insert(1, "figure_name_zh", frame["figure"].map(lambda f: BY_KEY[f].name_zh))
+    out.insert(2, "figure_name_en", frame["figure"].map(lambda f: BY_KEY[f].name_en))
+    for dimension in ("programme", *DIMENSIONS):
+        if dimension in ("programme", "region"):
+
+            def lookup(code, i, dim=dimension):
+                if code is None or code == "all" or pd.isna(code):
+                    return None
+                return names.get((dim, code), (code, code))[i]
+        else:
+            vocab = vocabulary(dimension)
+
+            def lookup(code, i, vocab=vocab):
+                if code is None or pd.isna(code):
+                    return None
+                return vocab.label(code, "zh" if i == 0 else "en")
+
+        position = out.columns.get_loc(dimension) + 1
+        out.insert(position, f"{dimension}_name_zh", frame[dimension].map(lambda c, f=lookup: f(c, 0)))
+        out.insert(position + 1, f"{dimension}_name_en", frame[dimension].map(lambda c, f=lookup: f(c, 1)))
+    return out
+
+
+def to_csv(cells: pd.DataFrame, labels: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM, so Excel on Chinese Windows opens it as it is."""
+    buffer = io.StringIO()
+    labelled(cells, labels).to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8-sig")

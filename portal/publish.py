@@ -1,0 +1,475 @@
+"""``portal publish``: every figure the portal can show, computed once.
+
+The working store's rows are read as Arrow and the whole cube (every figure × programme and
+all programmes × the fixed period grid × each declared breakdown) is computed by DuckDB with
+GROUPING SETS, the same way whether the store is SQLite or PostgreSQL. Small cells are then
+withheld (``portal.suppress``) and the release is written in one transaction beside the
+previous ones, so a visitor never sees half a release."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from portal import periods, suppress
+from portal.figures import BY_KEY, FIGURES, Breakdown, Figure, figures_of
+from portal.models import published as pub
+from portal.vocab import DIMENSIONS
+from portal.working_rows import read_arrow
+
+# The facts each family is computed from: SQL over the working store (integer keys, fen,
+# seconds), and the column that dates a row.
+FACTS: dict[str, str] = {
+    "donations": (
+        "SELECT programme, donated_on AS day, amount_fen, is_refund, channel, donor_type, donor_id FROM donation"
+    ),
+    "disbursements": (
+        "SELECT d.programme, d.paid_on AS day, d.amount_fen, d.child_id, d.stage, d.purpose, "
+        "d.county AS region, c.category "
+        "FROM disbursement d JOIN child c ON c.programme = d.programme AND c.person_id = d.child_id"
+    ),
+    "service": (
+        "SELECT programme, served_on AS day, seconds, volunteer_id, volunteer_type, "
+        "county AS region, activity, child_id FROM service_record"
+    ),
+    "register": (
+        "SELECT programme, person_id AS child_id, county AS region, category, enrolled_on, exited_on, paired FROM child"
+    ),
+}
+DATE_COLUMNS = {"day", "enrolled_on", "exited_on"}
+
+
+@dataclass
+class PublishResult:
+    release_id: str
+    as_of: dt.date
+    k: int
+    cells: int
+    withheld: dict[str, int]  # by reason
+    corrections: int
+
+
+class NothingToPublish(Exception):
+    """The working store holds no rows a figure can be computed from."""
+
+
+def load_facts(working: Engine) -> dict[str, pa.Table]:
+    return {family: read_arrow(working, sql) for family, sql in FACTS.items()}
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Register an Arrow table in DuckDB with dates and flags typed, whatever the store gave."""
+    con.register(f"{name}_raw", table)
+    columns = []
+    for field in table.schema:
+        if field.name in DATE_COLUMNS:
+            columns.append(f"CAST({field.name} AS DATE) AS {field.name}")
+        elif field.name in ("is_refund", "paired"):
+            columns.append(f"CAST({field.name} AS BOOLEAN) AS {field.name}")
+        else:
+            columns.append(field.name)
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(columns)} FROM {name}_raw")
+    con.unregister(f"{name}_raw")
+
+
+def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    latest = con.execute(
+        "SELECT greatest((SELECT max(day) FROM donations), (SELECT max(day) FROM disbursements), "
+        "(SELECT max(day) FROM service), (SELECT max(enrolled_on) FROM register))"
+    ).fetchone()[0]
+    return latest
+
+
+def _period_tables(con: duckdb.DuckDBPyConnection, first: dt.date, as_of: dt.date) -> list[periods.Period]:
+    grid = periods.grid(first, as_of)
+    # day -> each period it falls in (all, year, quarter, month): flows join on this
+    days = pd.date_range(first, as_of, freq="D").date
+    rows = []
+    for day in days:
+        q = (day.month - 1) // 3 + 1
+        for key in ("all", f"{day.year}", f"{day.year}-Q{q}", f"{day.year}-{day.month:02d}"):
+            rows.append((day, key))
+    con.register("pmap_df", pd.DataFrame(rows, columns=["day", "period"]))
+    con.execute("CREATE TEMP TABLE pmap AS SELECT CAST(day AS DATE) AS day, period FROM pmap_df")
+    # period -> the day its to-date figures are taken at (the period's end, capped at as-of)
+    ends = [("all", as_of)] + [(p.key, min(p.end, as_of)) for p in grid]
+    con.register("pend_df", pd.DataFrame(ends, columns=["period", "end_day"]))
+    con.execute("CREATE TEMP TABLE pend AS SELECT period, CAST(end_day AS DATE) AS end_day FROM pend_df")
+    return grid
+
+
+def _family_dims(family: str) -> list[str]:
+    dims: list[str] = []
+    for figure in figures_of(family):
+        for breakdown in figure.breakdowns:
+            dims.extend(d for d in breakdown if d not in dims)
+    return dims
+
+
+def _family_breakdowns(family: str) -> list[Breakdown]:
+    seen: list[Breakdown] = []
+    for figure in figures_of(family):
+        seen.extend(b for b in figure.breakdowns if b not in seen)
+    return seen
+
+
+def _cube_sql(family: str, source: str) -> str:
+    """One GROUPING SETS query for a family: every breakdown, per programme and for all."""
+    dims = _family_dims(family)
+    measures = [f for f in figures_of(family) if f.aggregate]
+    sets = []
+    for breakdown in _family_breakdowns(family):
+        sets.append("(" + ", ".join(["programme", "period", *breakdown]) + ")")
+        sets.append("(" + ", ".join(["period", *breakdown]) + ")")
+    select_dims = ", ".join(f"{d}, GROUPING({d}) AS g_{d}" for d in dims)
+    select_measures = ", ".join(f"{f.aggregate} AS {f.key}" for f in measures)
+    return (
+        f"SELECT programme, GROUPING(programme) AS g_programme, period, {select_dims}, {select_measures} "
+        f"FROM {source} GROUP BY GROUPING SETS ({', '.join(sets)})"
+    )
+
+
+def _dominance_sql(source: str) -> str:
+    """Top-one and top-two donor sums of every donations cell (anonymous gifts each count as
+    their own donor), for the dominance rule."""
+    breakdowns = _family_breakdowns("donations")
+    dims = _family_dims("donations")
+    sets = []
+    for breakdown in breakdowns:
+        sets.append("(" + ", ".join(["programme", "period", *breakdown, "donor_key"]) + ")")
+        sets.append("(" + ", ".join(["period", *breakdown, "donor_key"]) + ")")
+    grouping = ", ".join(f"GROUPING({d}) AS g_{d}" for d in dims)
+    return (
+        "WITH per_donor AS ("
+        f"  SELECT programme, GROUPING(programme) AS g_programme, period, {', '.join(dims)}, {grouping},"
+        "   SUM(amount_fen) AS fen"
+        f"  FROM {source} GROUP BY GROUPING SETS ({', '.join(sets)}))"
+        f" SELECT programme, g_programme, period, {', '.join(dims)}, "
+        f" {', '.join('g_' + d for d in dims)}, max(fen, 2) AS top2"
+        f" FROM per_donor GROUP BY ALL"
+    )
+
+
+def _label_groups(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    """Turn GROUPING() flags into the published convention: 'all' programme, null dimension."""
+    frame = frame.copy()
+    frame.loc[frame["g_programme"] == 1, "programme"] = "all"
+    for d in dims:
+        frame.loc[frame[f"g_{d}"] == 1, d] = None
+    frame["breakdown"] = _breakdown_column(frame, dims)
+    return frame.drop(columns=["g_programme", *(f"g_{d}" for d in dims)])
+
+
+def _breakdown_column(frame: pd.DataFrame, dims: list[str]) -> list[Breakdown]:
+    flags = frame[[f"g_{d}" for d in dims]].to_numpy()
+    return [tuple(d for d, flag in zip(dims, row, strict=True) if flag == 0) for row in flags]
+
+
+def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) -> tuple[pd.DataFrame, dt.date]:
+    """Every figure's raw (unsuppressed) value, one row per cell, long form:
+    figure, programme, period, dimensions…, value (in the published unit), fen/seconds exact."""
+    con = duckdb.connect()
+    try:
+        for family, table in facts.items():
+            _register(con, family, table)
+        latest = data_as_of(con)
+        if latest is None:
+            raise NothingToPublish
+        as_of = as_of or latest
+        first = con.execute(
+            "SELECT least((SELECT min(day) FROM donations), (SELECT min(day) FROM disbursements), "
+            "(SELECT min(day) FROM service), (SELECT min(enrolled_on) FROM register))"
+        ).fetchone()[0]
+        _period_tables(con, first, as_of)
+        con.execute("CREATE TEMP VIEW donations_p AS SELECT * FROM donations JOIN pmap USING (day)")
+        con.execute("CREATE TEMP VIEW disbursements_p AS SELECT * FROM disbursements JOIN pmap USING (day)")
+        con.execute("CREATE TEMP VIEW service_p AS SELECT * FROM service JOIN pmap USING (day)")
+        con.execute(
+            "CREATE TEMP VIEW register_p AS SELECT r.*, pend.period FROM register r JOIN pend "
+            "ON r.enrolled_on <= pend.end_day AND (r.exited_on IS NULL OR r.exited_on > pend.end_day)"
+        )
+        wide: dict[str, pd.DataFrame] = {}
+        for family in ("donations", "disbursements", "service", "register"):
+            dims = _family_dims(family)
+            frame = con.execute(_cube_sql(family, f"{family}_p")).df()
+            wide[family] = _label_groups(frame, dims)
+        dims = _family_dims("donations")
+        con.execute(
+            "CREATE TEMP VIEW donations_k AS SELECT *, coalesce(donor_id, -row_number() OVER ()) AS donor_key "
+            "FROM donations_p"
+        )
+        top = _label_groups(con.execute(_dominance_sql("donations_k")).df(), dims)
+        top["top1_fen"] = top["top2"].map(lambda xs: xs[0] if len(xs) else 0)
+        top["top2_fen"] = top["top2"].map(lambda xs: sum(xs))
+        wide["donations"] = wide["donations"].merge(
+            top.drop(columns=["top2", "breakdown"]), on=["programme", "period", *dims], how="left"
+        )
+        ledger = _ledger(con)
+        period_ranges = con.execute(
+            "WITH firsts AS ("
+            " SELECT programme, min(day) AS first FROM donations GROUP BY ALL UNION ALL"
+            " SELECT programme, min(day) FROM disbursements GROUP BY ALL UNION ALL"
+            " SELECT programme, min(day) FROM service GROUP BY ALL UNION ALL"
+            " SELECT programme, min(enrolled_on) FROM register GROUP BY ALL)"
+            " SELECT programme, min(first) AS first FROM firsts GROUP BY ALL"
+        ).df()
+    finally:
+        con.close()
+    grid = periods.grid(first, as_of)
+    return _long_cells(wide, ledger, period_ranges, grid, first), as_of
+
+
+def _ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Cumulative raised and disbursed to each period's end, per programme and for all."""
+    return con.execute(
+        "WITH daily AS ("
+        "  SELECT programme, day, SUM(amount_fen) AS raised, 0::HUGEINT AS paid FROM donations GROUP BY ALL"
+        "  UNION ALL SELECT programme, day, 0, SUM(amount_fen) FROM disbursements GROUP BY ALL),"
+        " active AS (SELECT DISTINCT programme FROM daily)"
+        " SELECT coalesce(d.programme, 'all') AS programme, pend.period,"
+        "   SUM(d.raised) AS raised_fen, SUM(d.paid) AS paid_fen"
+        " FROM pend JOIN daily d ON d.day <= pend.end_day"
+        " GROUP BY GROUPING SETS ((d.programme, pend.period), (pend.period))"
+    ).df()
+
+
+def _complete(
+    wide: pd.DataFrame, family: str, period_ranges: pd.DataFrame, grid: list[periods.Period], first: dt.date
+) -> pd.DataFrame:
+    """Add true zeros: every period of a programme's range × every category it has ever had."""
+    dims = _family_dims(family)
+    key = ["programme", "breakdown", *dims]
+    domain = wide.loc[wide["period"] == "all", key].drop_duplicates()
+    starts = dict(zip(period_ranges["programme"], period_ranges["first"], strict=True))
+    rows = []
+    for programme in domain["programme"].unique():
+        start = first if programme == "all" else pd.Timestamp(starts.get(programme, first)).date()
+        rows.append((programme, "all"))
+        rows.extend((programme, p.key) for p in grid if p.end >= start)
+    frame = domain.merge(pd.DataFrame(rows, columns=["programme", "period"]), on="programme")
+    merged = frame.merge(wide, on=[*key, "period"], how="left")
+    measures = [c for c in wide.columns if c not in (*key, "period")]
+    merged[measures] = merged[measures].fillna(0)
+    return merged
+
+
+def _long_cells(
+    wide: dict[str, pd.DataFrame],
+    ledger: pd.DataFrame,
+    period_ranges: pd.DataFrame,
+    grid: list[periods.Period],
+    first: dt.date,
+) -> pd.DataFrame:
+    parts = []
+    for family, frame in wide.items():
+        frame = _complete(frame, family, period_ranges, grid, first)
+        dims = _family_dims(family)
+        for figure in figures_of(family):
+            rows = frame[frame["breakdown"].isin(figure.breakdowns)]
+            part = rows[["programme", "period", "breakdown", *dims]].copy()
+            part["figure"] = figure.key
+            if figure.key == "average_per_child":
+                served = rows["children_served"].astype("float64")
+                part["value"] = (rows["funds_disbursed"].astype("float64") / served.where(served > 0)) / 100
+            else:
+                part["value"] = rows[figure.key].astype("float64") / figure.scale
+            part["people"] = rows[figure.guarded_by].astype("float64") if figure.guarded_by else float("nan")
+            if figure.dominance:
+                part["total_fen"] = rows["funds_raised"].astype("float64")
+                part["top1_fen"] = rows["top1_fen"].astype("float64")
+                part["top2_fen"] = rows["top2_fen"].astype("float64")
+            parts.append(part)
+    ledger = ledger.copy()
+    ledger["breakdown"] = [()] * len(ledger)
+    balance = ledger[["programme", "period", "breakdown"]].copy()
+    balance["figure"] = "balance"
+    balance["value"] = (ledger["raised_fen"].astype("float64") - ledger["paid_fen"].astype("float64")) / 100
+    rate = ledger[["programme", "period", "breakdown"]].copy()
+    rate["figure"] = "disbursement_rate"
+    raised = ledger["raised_fen"].astype("float64")
+    rate["value"] = ledger["paid_fen"].astype("float64") / raised.where(raised > 0)
+    parts.extend([balance, rate[rate["value"].notna()]])
+    cells = pd.concat(parts, ignore_index=True)
+    for d in DIMENSIONS:
+        if d not in cells:
+            cells[d] = None
+    cells = cells.astype({d: object for d in DIMENSIONS})
+    cells[list(DIMENSIONS)] = cells[list(DIMENSIONS)].where(cells[list(DIMENSIONS)].notna(), None)
+    order = {f.key: i for i, f in enumerate(FIGURES)}
+    cells["_order"] = cells["figure"].map(order)
+    cells = cells.sort_values(["_order", "programme", "period"], kind="stable").drop(columns="_order")
+    return cells.reset_index(drop=True)
+
+
+def _release_id(session: Session, today: dt.date) -> str:
+    prefix = today.isoformat()
+    count = session.exec(select(func.count()).select_from(pub.Release).where(pub.Release.id.like(f"{prefix}.%")))
+    return f"{prefix}.{count.scalar_one() + 1}"
+
+
+def _cell_key(frame: pd.DataFrame) -> pd.Series:
+    return frame[["figure", "programme", "period", *DIMENSIONS]].astype(str).agg("|".join, axis=1)
+
+
+def _corrections(
+    previous: pub.Release, old: pd.DataFrame, new: pd.DataFrame, release_id: str, note: str | None
+) -> list[dict]:
+    """Cells of periods that were complete at the previous release's as-of and changed since."""
+    complete = [p for p in set(old["period"]) if p != "all" and (pp := periods.parse(p)) and pp.end <= previous.as_of]
+    old = old[old["period"].isin(complete)].assign(key=_cell_key)
+    new = new[new["period"].isin(complete)].assign(key=_cell_key)
+    both = old.merge(new, on="key", how="outer", suffixes=("_old", "_new"))
+    changed = both[(both["status_old"] != both["status_new"]) | ((both["value_old"] - both["value_new"]).abs() > 1e-9)]
+    rows = []
+    for r in changed.itertuples():
+        src = "_new" if isinstance(r.figure_new, str) else "_old"
+        dims = ",".join(f"{d}={getattr(r, d + src)}" for d in DIMENSIONS if isinstance(getattr(r, d + src), str))
+        rows.append(
+            dict(
+                release_id=release_id,
+                previous_release_id=previous.id,
+                figure=getattr(r, "figure" + src),
+                programme=getattr(r, "programme" + src),
+                period=getattr(r, "period" + src),
+                dimensions=dims,
+                old_value=None if pd.isna(r.value_old) else float(r.value_old),
+                new_value=None if pd.isna(r.value_new) else float(r.value_new),
+                old_status=r.status_old if isinstance(r.status_old, str) else "absent",
+                new_status=r.status_new if isinstance(r.status_new, str) else "absent",
+                note=note,
+            )
+        )
+    return rows
+
+
+def _reference(working: Engine) -> dict[str, pd.DataFrame]:
+    queries = {
+        "programmes": "SELECT code, name_zh, name_en, started_on, description_zh, description_en FROM programme",
+        "regions": "SELECT code, name_zh, name_en, parent_code, public FROM region",
+        "standards": "SELECT programme, stage, yearly_fen FROM stage_standard",
+        "batches": "SELECT kind, file_name, sha256, rows, loaded, rejected, loaded_at FROM batch",
+        "meta": "SELECT key, value FROM meta",
+    }
+    with working.connect() as connection:
+        return {name: pd.read_sql_query(sql, connection) for name, sql in queries.items()}
+
+
+def publish(
+    *,
+    working: Engine,
+    published: Engine,
+    k: int = 10,
+    as_of: dt.date | None = None,
+    note: str | None = None,
+    today: dt.date | None = None,
+    suppression: bool = True,
+) -> PublishResult:
+    """Compute, suppress, audit and write a new release; the previous ones stay."""
+    if k < suppress.MIN_K:
+        raise ValueError(f"k must be at least {suppress.MIN_K}")
+    raw, as_of = compute_cube(load_facts(working), as_of=as_of)
+    reference = _reference(working)
+    public_regions = set(reference["regions"].loc[reference["regions"]["public"].astype(bool), "code"])
+    cells = suppress.apply(raw, k=k, public_regions=public_regions, enabled=suppression)
+    meta = dict(zip(reference["meta"]["key"], reference["meta"]["value"], strict=True))
+    now = dt.datetime.now(dt.UTC)
+    with Session(published) as session:
+        previous = session.exec(select(pub.Release).order_by(pub.Release.seq.desc()).limit(1)).scalars().first()
+        release_id = _release_id(session, today or now.date())
+        release = pub.Release(
+            id=release_id,
+            created_at=now,
+            as_of=as_of,
+            k=k,
+            is_sample=meta.get("data_origin") == "sample",
+            note=note,
+            key_fingerprint=meta.get("key_fingerprint"),
+        )
+        session.add(release)
+        session.flush()
+        _write_reference(session, release_id, reference)
+        _write_cells(session, release_id, cells)
+        corrections = []
+        if previous is not None:
+            from portal.queries import cells as read_cells  # same store, previous release
+
+            old = read_cells(engine=published, release_id=previous.id)
+            corrections = _corrections(previous, old, cells, release_id, note)
+            if corrections:
+                session.execute(pub.Correction.__table__.insert(), corrections)
+        session.commit()
+    withheld = cells.loc[cells["status"] == "withheld", "reason"].value_counts().to_dict()
+    return PublishResult(release_id, as_of, k, len(cells), withheld, len(corrections))
+
+
+def _write_reference(session: Session, release_id: str, reference: dict[str, pd.DataFrame]) -> None:
+    labels = [
+        dict(
+            release_id=release_id,
+            dimension="programme",
+            code=r.code,
+            name_zh=r.name_zh,
+            name_en=r.name_en,
+            parent_code=None,
+            started_on=pd.Timestamp(r.started_on).date() if r.started_on else None,
+            description_zh=r.description_zh,
+            description_en=r.description_en,
+        )
+        for r in reference["programmes"].itertuples()
+    ]
+    labels += [
+        dict(
+            release_id=release_id,
+            dimension="region",
+            code=r.code,
+            name_zh=r.name_zh,
+            name_en=r.name_en,
+            parent_code=r.parent_code,
+            started_on=None,
+            description_zh=None,
+            description_en=None,
+        )
+        for r in reference["regions"].itertuples()
+    ]
+    if labels:
+        session.execute(pub.Label.__table__.insert(), labels)
+    standards = [
+        dict(release_id=release_id, programme=r.programme, stage=r.stage, yearly_yuan=r.yearly_fen / 100)
+        for r in reference["standards"].itertuples()
+    ]
+    if standards:
+        session.execute(pub.Standard.__table__.insert(), standards)
+    batches = [
+        dict(
+            release_id=release_id,
+            kind=r.kind,
+            file_name=r.file_name,
+            sha256=r.sha256,
+            rows=int(r.rows),
+            loaded=int(r.loaded),
+            rejected=int(r.rejected),
+            loaded_at=pd.Timestamp(r.loaded_at).to_pydatetime(),
+        )
+        for r in reference["batches"].itertuples()
+    ]
+    if batches:
+        session.execute(pub.ReleaseBatch.__table__.insert(), batches)
+
+
+def _write_cells(session: Session, release_id: str, cells: pd.DataFrame) -> None:
+    columns = ["figure", "programme", "period", *DIMENSIONS, "value", "status", "reason"]
+    frame = cells[columns].astype(object).where(cells[columns].notna(), None)
+    records = [
+        dict(zip(columns, row, strict=True), release_id=release_id) for row in frame.itertuples(index=False, name=None)
+    ]
+    session.execute(pub.Cell.__table__.insert(), records)
+
+
+__all__ = ["BY_KEY", "Figure", "NothingToPublish", "PublishResult", "compute_cube", "publish"]

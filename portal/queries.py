@@ -1,0 +1,119 @@
+"""Reading the published store. No Streamlit here: pages reach these through ``portal.ui``
+(which caches them per release), the CLI and tests call them directly."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from portal.models.published import Cell, Correction, Label, Release, ReleaseBatch, Standard
+from portal.vocab import DIMENSIONS
+
+CELL_COLUMNS: tuple[str, ...] = (
+    "figure",
+    "programme",
+    "period",
+    *DIMENSIONS,
+    "value",
+    "status",
+    "reason",
+)
+
+
+def current_release(*, engine: Engine) -> Release | None:
+    """The newest release; a release is visible only once the transaction writing it commits."""
+    with Session(engine) as session:
+        return session.exec(select(Release).order_by(Release.seq.desc()).limit(1)).scalars().first()
+
+
+def release(*, engine: Engine, release_id: str) -> Release | None:
+    with Session(engine) as session:
+        return session.exec(select(Release).where(Release.id == release_id)).scalars().first()
+
+
+def releases(*, engine: Engine) -> list[Release]:
+    with Session(engine) as session:
+        return list(session.exec(select(Release).order_by(Release.seq.desc())).scalars())
+
+
+def cells(
+    *,
+    engine: Engine,
+    release_id: str,
+    figures: list[str] | tuple[str, ...] | None = None,
+    programme: str | None = None,
+    periods: list[str] | tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Cells of a release as a frame with CELL_COLUMNS (null dimension = no breakdown)."""
+    query = select(*(getattr(Cell, c) for c in CELL_COLUMNS)).where(Cell.release_id == release_id)
+    if figures:
+        query = query.where(Cell.figure.in_(list(figures)))
+    if programme:
+        query = query.where(Cell.programme == programme)
+    if periods:
+        query = query.where(Cell.period.in_(list(periods)))
+    query = query.order_by(Cell.id)
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).all(), columns=list(CELL_COLUMNS))
+    return frame.astype({"value": "float64"})
+
+
+def labels(*, engine: Engine, release_id: str) -> pd.DataFrame:
+    query = select(
+        Label.dimension,
+        Label.code,
+        Label.name_zh,
+        Label.name_en,
+        Label.parent_code,
+        Label.started_on,
+        Label.description_zh,
+        Label.description_en,
+    ).where(Label.release_id == release_id)
+    with engine.connect() as connection:
+        return pd.DataFrame(
+            connection.execute(query).all(),
+            columns=[
+                "dimension",
+                "code",
+                "name_zh",
+                "name_en",
+                "parent_code",
+                "started_on",
+                "description_zh",
+                "description_en",
+            ],
+        )
+
+
+def standards(*, engine: Engine, release_id: str) -> pd.DataFrame:
+    query = select(Standard.programme, Standard.stage, Standard.yearly_yuan).where(Standard.release_id == release_id)
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=["programme", "stage", "yearly_yuan"])
+
+
+def release_batches(*, engine: Engine, release_id: str) -> pd.DataFrame:
+    columns = ["kind", "file_name", "sha256", "rows", "loaded", "rejected", "loaded_at"]
+    query = select(*(getattr(ReleaseBatch, c) for c in columns)).where(ReleaseBatch.release_id == release_id)
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=columns)
+
+
+def corrections(*, engine: Engine) -> pd.DataFrame:
+    columns = [
+        "release_id",
+        "previous_release_id",
+        "figure",
+        "programme",
+        "period",
+        "dimensions",
+        "old_value",
+        "new_value",
+        "old_status",
+        "new_status",
+        "note",
+    ]
+    query = select(*(getattr(Correction, c) for c in columns)).order_by(Correction.id.desc())
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=columns)
