@@ -83,7 +83,7 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     latest = con.execute(
         "SELECT greatest((SELECT max(day) FROM donations), (SELECT max(day) FROM disbursements), "
         "(SELECT max(day) FROM service), (SELECT max(enrolled_on) FROM register))"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return latest
 
 
@@ -186,7 +186,7 @@ def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) ->
         first = con.execute(
             "SELECT least((SELECT min(day) FROM donations), (SELECT min(day) FROM disbursements), "
             "(SELECT min(day) FROM service), (SELECT min(enrolled_on) FROM register))"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         _period_tables(con, first, as_of)
         con.execute("CREATE TEMP VIEW donations_p AS SELECT * FROM donations JOIN pmap USING (day)")
         con.execute("CREATE TEMP VIEW disbursements_p AS SELECT * FROM disbursements JOIN pmap USING (day)")
