@@ -70,3 +70,14 @@ def normalise_phone(phone: str) -> str:
     elif len(digits) == 15 and digits.startswith("0086"):
         digits = digits[4:]
     return digits
+
+
+def fast_pseudonymiser(key: bytes):
+    """The same values as ``Pseudonymiser(key)`` through the one-shot C HMAC (the loaders'
+    hot path pseudonymises a million rows)."""
+    digest = hmac.digest
+
+    def pseudonym(identifier: str) -> str:
+        return digest(key, identifier.encode("utf-8"), "sha256").hex()
+
+    return pseudonym

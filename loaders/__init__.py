@@ -1,0 +1,92 @@
+"""Loaders: raw staff files -> the private working store (pseudonymous).
+
+``load_file(kind, path, engine=..., key=...)`` reads one CSV or XLSX file of one kind, checks
+every row, writes the good rows in one transaction and the bad ones to ``FILE.rejects.csv``.
+See loaders/core.py for the pipeline and one module per kind for its columns and rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from loaders import (
+    children,
+    disbursements,
+    donations,
+    programmes,
+    regions,
+    stage_standards,
+    volunteer_hours,
+)
+from loaders.core import (
+    KeyMismatch,
+    KindSpec,
+    LoadResult,
+    StrictRejected,
+    UnusableFile,
+    map_header,
+    message,
+    read_header,
+    run_load,
+)
+
+KINDS = ("programmes", "regions", "stage_standards", "children", "donations", "disbursements", "volunteer_hours")
+
+SPECS: dict[str, KindSpec] = {
+    m.SPEC.kind: m.SPEC
+    for m in (programmes, regions, stage_standards, children, donations, disbursements, volunteer_hours)
+}
+
+__all__ = [
+    "KINDS",
+    "SPECS",
+    "KeyMismatch",
+    "LoadResult",
+    "StrictRejected",
+    "UnusableFile",
+    "guess_kind",
+    "load_file",
+]
+
+
+def load_file(
+    kind: str,
+    path: Path,
+    *,
+    engine: Engine,
+    key: bytes,
+    sheet: str | None = None,
+    strict: bool = False,
+    lang: str = "zh",
+    is_sample: bool = False,
+) -> LoadResult:
+    """Load one file of one kind into the working store (see the module docstring)."""
+    spec = SPECS.get(kind)
+    if spec is None:
+        raise UnusableFile(message("unknown_kind", lang, kind=kind, kinds=", ".join(KINDS)))
+    return run_load(
+        spec, Path(path), engine=engine, key=key, sheet=sheet, strict=strict, lang=lang, is_sample=is_sample
+    )
+
+
+def guess_kind(path: Path, sheet: str | None = None) -> str | None:
+    """The kind whose required columns the header has, preferring the most columns matched;
+    None when no kind fits (or two fit equally well)."""
+    try:
+        header = read_header(Path(path), sheet)
+    except UnusableFile:
+        return None
+    scored: list[tuple[int, str]] = []
+    for kind in KINDS:
+        try:
+            hmap = map_header(SPECS[kind], header, Path(path).name, "en")
+        except UnusableFile:
+            continue
+        scored.append((len(hmap.present), kind))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return scored[0][1]

@@ -1,0 +1,1185 @@
+"""The machinery every loader shares: read -> rename strictly -> map -> validate -> write.
+
+Reading
+    CSV in UTF-8 (with or without BOM), GB18030/GBK (detected with charset-normalizer) or
+    UTF-16, streamed row by row; XLSX through openpyxl in read-only mode (first sheet unless
+    one is named). Row numbers are the ones the clerk sees in Excel (header = row 1).
+Headers
+    canonical, Chinese or English names; NFKC (full-width brackets), case, spaces, ``*`` and
+    punctuation are ignored, and a trailing bracketed unit such as ``（元）`` is dropped. Two
+    columns that mean the same thing fail the file; unknown columns are ignored and reported.
+Parsers
+    dates, amounts (exact integer fen), GB 11643 ID numbers, phones, times, yes/no.
+Writing
+    one transaction per file on the raw DBAPI connection (``executemany`` in chunks; SQLite
+    ``BEGIN IMMEDIATE``), upserts by key that touch a row only when a value differs, pseudonyms
+    turned into integer ``person.id`` surrogates, a ``batch`` row per load, the key fingerprint
+    in ``meta``. Bad rows go to ``FILE.rejects.csv`` with personal data masked.
+
+Nothing personal is ever logged or put into an exception message: messages name the file,
+the column and the reason; values appear only masked, and only in the rejects file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import os
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from portal.pseudonym import fast_pseudonymiser, fingerprint
+from portal.vocab import vocabulary
+
+log = logging.getLogger("loaders")
+
+MESSAGES_FILE = Path(__file__).with_name("messages.toml")
+CHUNK = 20_000  # rows per executemany
+
+
+# --------------------------------------------------------------------------- messages
+@cache
+def _messages() -> dict[str, dict[str, str]]:
+    return tomllib.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
+
+
+def message(key: str, lang: str = "zh", **params: Any) -> str:
+    entry = _messages()[key]
+    text = entry["en" if lang == "en" else "zh"]
+    return text.format(**params) if params else text
+
+
+# --------------------------------------------------------------------------- errors
+class UnusableFile(Exception):
+    """The file cannot be used at all; nothing was changed. ``str(exc)`` is one line in the
+    user's language naming the file (and the column or reason)."""
+
+
+class KeyMismatch(UnusableFile):
+    """The working store was made under another pseudonym key."""
+
+
+class RowReject(Exception):
+    """One bad row: which column, why (a messages.toml key) and the raw value (masked later)."""
+
+    __slots__ = ("column", "params", "reason", "value")
+
+    def __init__(self, column: str, reason: str, value: Any = None, **params: Any):
+        self.column = column
+        self.reason = reason
+        self.value = value
+        self.params = params
+
+
+# --------------------------------------------------------------------------- columns
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical
+    zh: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+    required: bool = False
+    pii: str | None = None  # "id", "phone", "name", "text": masked in rejects, never stored
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, *self.zh, *self.en)
+
+
+_TRAILING_BRACKET = re.compile(r"[(\[{【〔][^()\[\]{}【】〔〕]*[)\]}】〕]\s*$")
+
+
+def norm_header(text: Any) -> str:
+    """Fold a header: NFKC (full-width to half-width), case, and keep letters/digits only."""
+    s = unicodedata.normalize("NFKC", str(text or "")).casefold()
+    return "".join(ch for ch in s if ch.isalnum())
+
+
+def norm_header_stripped(text: Any) -> str:
+    """The header without a trailing bracketed unit, e.g. ``金额（元）`` -> ``金额``."""
+    s = unicodedata.normalize("NFKC", str(text or "")).strip()
+    s = _TRAILING_BRACKET.sub("", s)
+    return norm_header(s)
+
+
+def header_index(columns: Sequence[Column]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for col in columns:
+        for spelling in col.spellings:
+            for key in (norm_header(spelling), norm_header_stripped(spelling)):
+                if key:
+                    index.setdefault(key, col.name)
+    return index
+
+
+def match_header(raw: Any, index: dict[str, str]) -> str | None:
+    full = norm_header(raw)
+    if not full:
+        return None
+    if full in index:
+        return index[full]
+    return index.get(norm_header_stripped(raw))
+
+
+# --------------------------------------------------------------------------- masking
+_DIGIT_RUN = re.compile(r"[0-9]{9,}[0-9Xx]?")
+
+
+def mask_id(value: str) -> str:
+    s = "".join(str(value).split())
+    if len(s) <= 8:
+        return "*" * len(s)
+    return s[:4] + "*" * (len(s) - 8) + s[-4:]
+
+
+def mask_phone(value: str) -> str:
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_name(value: str) -> str:
+    s = "".join(str(value).split())
+    if not s:
+        return ""
+    return s[0] + "*" * max(1, len(s) - 1)
+
+
+def mask_digits(value: str) -> str:
+    """Belt and braces for non-personal columns: any long digit run looks like an ID or a
+    phone that a clerk typed into the wrong column, so it is masked too."""
+    return _DIGIT_RUN.sub(lambda m: mask_id(m.group()) if len(m.group()) > 12 else mask_phone(m.group()), value)
+
+
+def mask(value: Any, pii: str | None) -> str:
+    if value is None:
+        return ""
+    s = cell_text(value)
+    if pii == "id":
+        return mask_id(s)
+    if pii == "phone":
+        return mask_phone(s)
+    if pii == "name":
+        return mask_name(s)
+    if pii == "text":
+        return "*" * min(len(s), 6)
+    return mask_digits(s)
+
+
+# --------------------------------------------------------------------------- cell helpers
+EMPTY_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "null", "none", "n/a", "na", "nan"})
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: XLSX numbers without a spurious ``.0``, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        s = value.strip()
+        return not s or s.casefold() in EMPTY_TOKENS
+    return False
+
+
+# --------------------------------------------------------------------------- dates
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_SEP = re.compile(
+    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?)?\s*$"
+)
+_DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def excel_serial_date(serial: float) -> dt.date:
+    if not 1 <= serial < 2958466:  # 9999-12-31
+        raise ValueError(serial)
+    if serial < 61:  # Excel's phantom 1900-02-29
+        serial += 1
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date from a cell: ``2023-12-31``, ``2023/12/31``, ``2023.12.31``, ``20231231``,
+    ``2023年12月31日`` (a trailing time is allowed), a real date cell or an Excel serial.
+    Raises ValueError."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        if 19000101 <= value <= 21001231 and float(value).is_integer():
+            return parse_date(str(int(value)))
+        return excel_serial_date(float(value))
+    s = unicodedata.normalize("NFKC", str(value))
+    m = _DATE_SEP.match(s) or _DATE_COMPACT.match(s)
+    if not m:
+        raise ValueError(value)
+    y, mo, d = (int(g) for g in m.groups())
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise ValueError(value)
+    return dt.date(y, mo, d)
+
+
+class DateCells:
+    """Cached ``cell -> ISO date`` (a file repeats the same few hundred dates)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Any, str] = {}
+        self.today = dt.date.today().isoformat()
+
+    def __call__(self, column: str, value: Any, *, required: bool = True, past: bool = True) -> str | None:
+        try:
+            return self._cache[value]
+        except (KeyError, TypeError):
+            pass
+        if is_empty(value):
+            if required:
+                raise RowReject(column, "required_missing", value)
+            return None
+        try:
+            iso = parse_date(value).isoformat()
+        except (ValueError, OverflowError):
+            raise RowReject(column, "bad_date", value) from None
+        if past and iso > self.today:
+            raise RowReject(column, "future_date", value)
+        if len(self._cache) < 100_000:
+            with contextlib.suppress(TypeError):
+                self._cache[value] = iso
+        return iso
+
+
+# --------------------------------------------------------------------------- amounts
+_AMOUNT = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?$")
+_AMOUNT_STRIP = re.compile(r"^(?:¥|RMB|CNY|人民币)|元$|RMB$|CNY$", re.IGNORECASE)
+_FEN = Decimal("0.01")
+
+
+def parse_amount(value: Any) -> int:
+    """Yuan -> exact integer fen. ``1234.5``, ``1,234.50``, ``¥1,234.50``, ``￥1234.50``,
+    ``1234.50元``, negatives (``-5``, ``(5.00)``); at most two decimals. XLSX numbers are
+    taken at their shortest decimal form, never through float arithmetic.
+    Raises ValueError (``too_many_decimals`` as its first argument when that is why)."""
+    if isinstance(value, bool):
+        raise ValueError("bad_amount")
+    if isinstance(value, int):
+        return value * 100
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("bad_amount")
+        d = Decimal(repr(value))
+        q = d.quantize(_FEN)
+        if abs(d - q) > Decimal("0.000001"):
+            raise ValueError("too_many_decimals")
+        return int(q * 100)
+    if isinstance(value, Decimal):
+        return parse_amount(str(value))
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    if s.startswith("(") and s.endswith(")"):  # accountants' negative
+        s = "-" + s[1:-1]
+    s = s.replace(",", "").replace(" ", "").replace("\u2212", "-")
+    sign = ""
+    if s[:1] in "+-" and s:
+        sign, s = s[0], s[1:]
+    for _ in range(2):
+        s = _AMOUNT_STRIP.sub("", s).strip()
+    m = _AMOUNT.match(sign + s) if s and s[:1] not in "+-" else None
+    if not m or not (m.group(2) or m.group(3)):
+        raise ValueError("bad_amount")
+    whole, frac = m.group(2) or "0", m.group(3) or ""
+    if len(frac) > 2:
+        if frac[2:].strip("0"):
+            raise ValueError("too_many_decimals")
+        frac = frac[:2]
+    if len(whole) > 13:
+        raise ValueError("bad_amount")
+    fen = int(whole) * 100 + int(frac.ljust(2, "0") or 0)
+    return -fen if m.group(1) == "-" else fen
+
+
+def amount_cell(column: str, value: Any) -> int:
+    if is_empty(value):
+        raise RowReject(column, "required_missing", value)
+    try:
+        return parse_amount(value)
+    except ValueError as exc:
+        reason = exc.args[0] if exc.args and exc.args[0] == "too_many_decimals" else "bad_amount"
+        raise RowReject(column, reason, value) from None
+
+
+# --------------------------------------------------------------------------- ID numbers
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    id_no: str  # normalised (upper-case, no spaces): only ever fed to the pseudonymiser
+    birth_date: dt.date
+    gender: str  # "male" / "female"
+
+
+def parse_id_no(value: Any) -> IdInfo:
+    """A GB 11643 resident ID number: 18 characters, checksum, a valid birth date not in the
+    future. Raises ValueError with a messages.toml reason key."""
+    s = unicodedata.normalize("NFKC", cell_text(value))
+    s = "".join(s.split()).upper()
+    if len(s) != 18:
+        raise ValueError("bad_id_length")
+    if not (s[:17].isascii() and s[:17].isdigit() and (s[17] == "X" or s[17].isdigit())):
+        raise ValueError("bad_id_chars")
+    if id_check_char(s[:17]) != s[17]:
+        raise ValueError("bad_id_checksum")
+    try:
+        birth = dt.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        raise ValueError("bad_id_birth") from None
+    if birth.year < MIN_YEAR or birth > dt.date.today():
+        raise ValueError("bad_id_birth")
+    return IdInfo(s, birth, "male" if int(s[16]) % 2 else "female")
+
+
+def id_cell(column: str, value: Any, *, required: bool = True) -> IdInfo | None:
+    if is_empty(value):
+        if required:
+            raise RowReject(column, "required_missing", value)
+        return None
+    try:
+        return parse_id_no(value)
+    except ValueError as exc:
+        raise RowReject(column, exc.args[0], value) from None
+
+
+def phone_cell(column: str, value: Any) -> str | None:
+    """Normalised phone digits, or None when empty. Raises RowReject when implausible."""
+    from portal.pseudonym import normalise_phone
+
+    if is_empty(value):
+        return None
+    digits = normalise_phone(cell_text(value))
+    if not 7 <= len(digits) <= 15:
+        raise RowReject(column, "bad_phone", value)
+    return digits
+
+
+def name_text(value: Any) -> str:
+    """A name as fed to a pseudonym: NFKC, no spaces (``张 三`` = ``张三``)."""
+    return "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
+
+
+# --------------------------------------------------------------------------- small parsers
+_YES = frozenset({"是", "y", "yes", "true", "1", "已结对", "结对", "√", "✓", "有"})
+_NO = frozenset({"否", "n", "no", "false", "0", "未结对", "×", "x", "无", "没有"})
+
+
+def bool_cell(column: str, value: Any, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    s = unicodedata.normalize("NFKC", cell_text(value)).casefold().replace(" ", "")
+    if s in _YES:
+        return True
+    if s in _NO or s in EMPTY_TOKENS:
+        return default if s in EMPTY_TOKENS else False
+    raise RowReject(column, "bad_bool", value)
+
+
+class VocabCells:
+    """Cached vocabulary lookups: code, Chinese or English label, alias -> code."""
+
+    def __init__(self, key: str, lang: str):
+        self.vocab = vocabulary(key)
+        self.lang = lang
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, column: str, value: Any, default: str | None = None) -> str:
+        if is_empty(value):
+            if default is not None:
+                return default
+            raise RowReject(column, "required_missing", value)
+        s = value if isinstance(value, str) else cell_text(value)
+        code = self._cache.get(s)
+        if code is None:
+            code = self.vocab.lookup(s)
+            if code is None:
+                labels = "、".join(t.label(self.lang) for t in self.vocab.terms)
+                raise RowReject(column, "unknown_vocab", value, vocab=self.vocab.name(self.lang), labels=labels)
+            self._cache[s] = code
+        return code
+
+
+_TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+
+
+def parse_time(value: Any, served_on: str) -> int:
+    """Seconds since midnight of ``served_on`` for a check-in/out cell: ``08:30``,
+    ``8:30:15``, ``2023-12-31 08:30``, a datetime/time cell or an Excel day fraction.
+    Raises RowReject-compatible ValueError keys: bad_time, times_not_same_day."""
+    if isinstance(value, dt.datetime):
+        if value.date().isoformat() != served_on:
+            raise ValueError("times_not_same_day")
+        return value.hour * 3600 + value.minute * 60 + value.second
+    if isinstance(value, dt.time):
+        return value.hour * 3600 + value.minute * 60 + value.second
+    if isinstance(value, float) and not isinstance(value, bool):
+        if 0 <= value < 1:
+            return round(value * 86400)
+        day = excel_serial_date(value).isoformat()
+        if day != served_on:
+            raise ValueError("times_not_same_day")
+        return round((value % 1) * 86400)
+    s = unicodedata.normalize("NFKC", cell_text(value))
+    parts = s.split()
+    if len(parts) == 2:
+        try:
+            day = parse_date(parts[0]).isoformat()
+        except ValueError:
+            raise ValueError("bad_time") from None
+        if day != served_on:
+            raise ValueError("times_not_same_day")
+        s = parts[1]
+    elif "T" in s:
+        d, _, s = s.partition("T")
+        try:
+            if parse_date(d).isoformat() != served_on:
+                raise ValueError("times_not_same_day")
+        except ValueError as exc:
+            raise ValueError(exc.args[0] if exc.args[0] == "times_not_same_day" else "bad_time") from None
+    m = _TIME.match(s)
+    if not m:
+        raise ValueError("bad_time")
+    h, mi, se = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 24 or mi > 59 or se > 59 or (h == 24 and (mi or se)):
+        raise ValueError("bad_time")
+    return h * 3600 + mi * 60 + se
+
+
+_HOURS = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)\s*(?:h|hr|hrs|hours?|小时|时)?$", re.IGNORECASE)
+
+
+def parse_hours(value: Any) -> int:
+    """Hours -> whole seconds (exact for hours to two decimals). ValueError when not a number."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        s = unicodedata.normalize("NFKC", str(value)).strip()
+        m = _HOURS.match(s)
+        if not m:
+            raise ValueError(value)
+        try:
+            d = Decimal(m.group(1))
+        except InvalidOperation:
+            raise ValueError(value) from None
+    return int((d * 3600).to_integral_value())
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass
+class Table:
+    """A file opened for reading: its header cells and an iterator over (excel_row, cells)."""
+
+    header: list[Any]
+    header_row: int
+    rows: Iterator[tuple[int, list[Any]]]
+    encoding: str | None = None
+    close: Callable[[], None] = lambda: None
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+_CJK_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "euc_cn", "big5", "big5hkscs", "cp950"}
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not), UTF-16 (BOM), else what charset-normalizer says, with every
+    Chinese code page read as GB18030 (the superset Excel on Chinese Windows writes)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
+        try:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError as exc:
+            bad_at = offset + exc.start
+        # Sample around the first non-UTF-8 byte (the header is often plain ASCII).
+        f.seek(0)
+        sample = f.read(256 * 1024)
+        if bad_at > len(sample) - 4096:
+            f.seek(max(0, bad_at - 64 * 1024))
+            sample = f.read(256 * 1024)
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        # Still GB18030 if the sample reads cleanly as it (short files confuse detectors).
+        try:
+            sample.decode("gb18030")
+        except UnicodeDecodeError:
+            raise LookupError("undetectable") from None
+        return "gb18030"
+    enc = best.encoding.lower().replace("-", "_")
+    if enc in _CJK_FAMILY or enc.startswith("gb"):
+        return "gb18030"
+    # Detectors sometimes name a single-byte Western page for short Chinese text: prefer
+    # GB18030 whenever the bytes are valid GB18030 and contain CJK once decoded.
+    try:
+        text = sample.decode("gb18030")
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    return best.encoding
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "，")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def open_csv(path: Path, file_label: str, lang: str) -> Table:
+    try:
+        encoding = detect_encoding(path)
+    except LookupError:
+        raise UnusableFile(message("unreadable_encoding", lang, file=file_label)) from None
+    raw = open(path, "rb")  # noqa: SIM115 - closed by Table.close
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    try:
+        first = text.readline()
+    except UnicodeDecodeError:
+        text.close()
+        raise UnusableFile(message("decode_error", lang, file=file_label, row=1, encoding=encoding)) from None
+    delimiter = _sniff_delimiter(first)
+    text.seek(0)
+    reader = csv.reader(text, delimiter=delimiter)
+    state = {"row": 0}
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for cells in reader:
+                state["row"] += 1
+                yield state["row"], cells
+        except UnicodeDecodeError:
+            raise UnusableFile(
+                message("decode_error", lang, file=file_label, row=state["row"] + 1, encoding=encoding)
+            ) from None
+        except csv.Error:
+            raise UnusableFile(
+                message("decode_error", lang, file=file_label, row=state["row"] + 1, encoding=encoding)
+            ) from None
+
+    it = rows()
+    return _with_header(it, text.close, encoding)
+
+
+def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
+    if sheet is not None:
+        if sheet not in wb.sheetnames:
+            names = "、".join(wb.sheetnames)
+            wb.close()
+            raise UnusableFile(message("sheet_not_found", lang, file=file_label, sheet=sheet, sheets=names))
+        ws = wb[sheet]
+    else:
+        ws = wb.worksheets[0]
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for n, cells in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            yield n, list(cells)
+
+    return _with_header(rows(), wb.close, None)
+
+
+def _with_header(it: Iterator[tuple[int, list[Any]]], close: Callable[[], None], encoding) -> Table:
+    """The header is the first non-blank row (title rows above it are a later refinement)."""
+    for n, cells in it:
+        if any(not is_empty(c) for c in cells):
+            return Table(header=list(cells), header_row=n, rows=it, encoding=encoding, close=close)
+    return Table(header=[], header_row=0, rows=iter(()), encoding=encoding, close=close)
+
+
+def open_table(path: Path, file_label: str, lang: str, sheet: str | None = None) -> Table:
+    if not path.is_file():
+        raise UnusableFile(message("file_not_found", lang, file=file_label))
+    with open(path, "rb") as f:
+        magic = f.read(8)
+    suffix = path.suffix.lower()
+    if suffix == ".xls" or magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnusableFile(message("old_xls", lang, file=file_label))
+    if suffix in (".xlsx", ".xlsm") or magic.startswith(b"PK\x03\x04"):
+        return open_xlsx(path, file_label, lang, sheet)
+    return open_csv(path, file_label, lang)
+
+
+# --------------------------------------------------------------------------- rejects
+class RejectsWriter:
+    """``FILE.rejects.csv`` (UTF-8 with BOM so Excel opens it), written to a temporary name
+    and put in place only when the load finishes."""
+
+    def __init__(self, path: Path, lang: str):
+        self.path = path.with_name(path.name + ".rejects.csv")
+        self._tmp = self.path.with_name(self.path.name + ".part")
+        self.lang = lang
+        self.count = 0
+        self._f = None
+        self._w = None
+
+    def add(self, row: int, column_label: str, reason: str, value: str) -> None:
+        if self._f is None:
+            self._f = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+            self._w = csv.writer(self._f)
+            self._w.writerow([message(k, self.lang) for k in ("col_row", "col_column", "col_reason", "col_value")])
+        self._w.writerow([row, column_label, reason, value])
+        self.count += 1
+
+    def finish(self) -> str | None:
+        if self._f is None:
+            if self.path.exists():
+                self.path.unlink()  # a stale list from an earlier run would mislead
+            return None
+        self._f.close()
+        os.replace(self._tmp, self.path)
+        return str(self.path)
+
+    def discard(self) -> None:
+        if self._f is not None:
+            self._f.close()
+            self._tmp.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- database
+@dataclass
+class Dialect:
+    name: str  # "sqlite" or "postgresql"
+    ph: str  # placeholder
+
+    def distinct(self, a: str, b: str) -> str:
+        return f"{a} IS NOT {b}" if self.name == "sqlite" else f"{a} IS DISTINCT FROM {b}"
+
+
+def upsert_sql(d: Dialect, table: str, cols: Sequence[str], key: Sequence[str]) -> str:
+    """INSERT … ON CONFLICT (key) DO UPDATE only when some value differs: reloading a file
+    changes nothing (not even ``batch_id``), a corrected row is updated in place."""
+    values = ", ".join([d.ph] * len(cols))
+    data_cols = [c for c in cols if c not in key and c != "batch_id"]
+    sets = ", ".join(f"{c} = excluded.{c}" for c in [*data_cols, "batch_id"] if c in cols)
+    where = " OR ".join(d.distinct(f"{table}.{c}", f"excluded.{c}") for c in data_cols)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({values}) ON CONFLICT ({', '.join(key)}) "
+    if not data_cols:
+        return sql + "DO NOTHING"
+    return sql + f"DO UPDATE SET {sets} WHERE {where}"
+
+
+class PersonIds:
+    """Pseudonym -> integer ``person.id``, created on first sight. A bounded cache keeps
+    memory flat; misses are resolved per chunk with one IN query and one executemany."""
+
+    MAX_CACHE = 500_000
+    IN_CHUNK = 500
+
+    def __init__(self, cur, d: Dialect):
+        self.cur = cur
+        self.d = d
+        self.cache: dict[str, int] = {}
+        self.created = 0
+        self._next_id: int | None = None
+
+    def _select(self, pseudonyms: list[str]) -> None:
+        for i in range(0, len(pseudonyms), self.IN_CHUNK):
+            part = pseudonyms[i : i + self.IN_CHUNK]
+            marks = ", ".join([self.d.ph] * len(part))
+            self.cur.execute(f"SELECT pseudonym, id FROM person WHERE pseudonym IN ({marks})", part)
+            self.cache.update(self.cur.fetchall())
+
+    def resolve(self, pseudonyms: set[str]) -> dict[str, int]:
+        if len(self.cache) > self.MAX_CACHE:
+            self.cache.clear()
+        missing = [p for p in pseudonyms if p not in self.cache]
+        if missing:
+            self._select(missing)
+            new = [p for p in missing if p not in self.cache]
+            if new:
+                if self.d.name == "sqlite":
+                    # Inside BEGIN IMMEDIATE nobody else writes: hand out ids ourselves.
+                    if self._next_id is None:
+                        self.cur.execute("SELECT COALESCE(MAX(id), 0) FROM person")
+                        self._next_id = self.cur.fetchone()[0] + 1
+                    rows = [(self._next_id + i, p) for i, p in enumerate(new)]
+                    self._next_id += len(new)
+                    self.cur.executemany("INSERT INTO person (id, pseudonym) VALUES (?, ?)", rows)
+                    self.cache.update((p, i) for i, p in rows)
+                else:
+                    self.cur.executemany(
+                        "INSERT INTO person (pseudonym) VALUES (%s) ON CONFLICT (pseudonym) DO NOTHING",
+                        [(p,) for p in new],
+                    )
+                    self._select(new)
+                self.created += len(new)
+        return self.cache
+
+
+# --------------------------------------------------------------------------- kinds
+@dataclass
+class Context:
+    """What a kind's row function may use: parsers, reference lookups, the pseudonymiser."""
+
+    lang: str
+    pseudonym: Callable[[str], str]
+    dates: DateCells
+    programmes: dict[str, str]  # normalised code / name_zh / name_en -> code
+    regions: dict[str, str | None]  # code / name -> code (None: ambiguous name)
+    register: dict[tuple[str, str], tuple[int, str]]  # (programme, pseudonym) -> (person id, county)
+    vocab_cache: dict[str, VocabCells] = field(default_factory=dict)
+
+    def vocab(self, key: str) -> VocabCells:
+        if key not in self.vocab_cache:
+            self.vocab_cache[key] = VocabCells(key, self.lang)
+        return self.vocab_cache[key]
+
+    def programme(self, column: str, value: Any) -> str:
+        if is_empty(value):
+            raise RowReject(column, "required_missing", value)
+        code = self.programmes.get(value) if isinstance(value, str) else None
+        if code is None:
+            code = self.programmes.get(norm_ref(value))
+            if code is None:
+                raise RowReject(column, "unknown_programme", value)
+        return code
+
+    def region(self, column: str, value: Any, *, required: bool = True) -> str | None:
+        if is_empty(value):
+            if required:
+                raise RowReject(column, "required_missing", value)
+            return None
+        key = value if isinstance(value, str) else cell_text(value)
+        if key in self.regions:
+            code = self.regions[key]
+        else:
+            key = norm_ref(value)
+            if key not in self.regions:
+                raise RowReject(column, "unknown_region", value)
+            code = self.regions[key]
+        if code is None:
+            raise RowReject(column, "ambiguous_region", value)
+        return code
+
+
+def norm_ref(value: Any) -> str:
+    return "".join(unicodedata.normalize("NFKC", cell_text(value)).split()).casefold()
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    columns: tuple[Column, ...]
+    table: str
+    out_cols: tuple[str, ...]  # columns of ``table`` the row function returns, in order
+    key: tuple[str, ...]  # conflict target
+    make_row: Callable[[Context, dict[str, int]], Callable[[list[Any]], tuple]]
+    person_col: str | None = None  # an out column holding a pseudonym to turn into person.id
+    file_key: Callable[[tuple], Any] | None = None  # duplicate-in-file detection
+    file_key_column: str | None = None
+    check_header: Callable[[set[str], str, str], None] | None = None
+    needs_reference: bool = True
+
+    @property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+
+# --------------------------------------------------------------------------- the pipeline
+@dataclass
+class LoadResult:
+    kind: str
+    file: str
+    rows: int
+    loaded: int
+    rejected: int
+    rejects_file: str | None
+    unchanged: bool = False  # True when the same file (sha256) was loaded before
+    ignored_columns: tuple[str, ...] = ()  # headers not recognised (reported once)
+    batch_id: int | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "rows": self.rows,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "rejects_file": self.rejects_file,
+        }
+
+
+class StrictRejected(Exception):
+    """--strict and some rows bad: nothing was loaded (the rejects file says which)."""
+
+    def __init__(self, result: LoadResult, text: str = ""):
+        super().__init__(text or f"{result.file}: {result.rejected} rejected")
+        self.result = result
+
+
+@dataclass
+class HeaderMap:
+    positions: dict[str, int]  # canonical -> index in the row (missing -> the pad cell)
+    labels: dict[str, str]  # canonical -> header as the clerk wrote it
+    present: set[str]
+    ignored: tuple[str, ...]
+    width: int
+
+
+def map_header(spec: KindSpec, header: list[Any], file_label: str, lang: str) -> HeaderMap:
+    index = header_index(spec.columns)
+    positions: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    ignored: list[str] = []
+    for i, raw in enumerate(header):
+        text = cell_text(raw)
+        if not text:
+            continue
+        name = match_header(raw, index)
+        if name is None:
+            ignored.append(text)
+            continue
+        if name in positions:
+            raise UnusableFile(
+                message("duplicate_column", lang, file=file_label, first=labels[name], second=text, column=name)
+            )
+        positions[name] = i
+        labels[name] = text
+    present = set(positions)
+    for col in spec.columns:
+        if col.required and col.name not in present:
+            raise UnusableFile(
+                message(
+                    "missing_column",
+                    lang,
+                    file=file_label,
+                    column=col.name,
+                    names="、".join(dict.fromkeys(col.spellings)),
+                )
+            )
+    if spec.check_header is not None:
+        spec.check_header(present, file_label, lang)
+    width = len(header)
+    for col in spec.columns:
+        positions.setdefault(col.name, width)
+        labels.setdefault(col.name, col.name)
+    return HeaderMap(positions, labels, present, tuple(ignored), width)
+
+
+def read_header(path: Path, sheet: str | None = None, lang: str = "zh") -> list[Any]:
+    table = open_table(path, path.name, lang, sheet)
+    try:
+        return table.header
+    finally:
+        table.close()
+
+
+def _dialect(engine) -> Dialect:
+    name = engine.dialect.name
+    return Dialect("sqlite", "?") if name == "sqlite" else Dialect("postgresql", "%s")
+
+
+def _load_reference(cur, ctx: Context, spec: KindSpec, d: Dialect) -> None:
+    cur.execute("SELECT code, name_zh, name_en FROM programme")
+    for code, zh, en in cur.fetchall():
+        for k in (code, norm_ref(code), norm_ref(zh), norm_ref(en)):
+            ctx.programmes.setdefault(k, code)
+    cur.execute("SELECT code, name_zh, name_en FROM region")
+    names: dict[str, set[str]] = {}
+    for code, zh, en in cur.fetchall():
+        ctx.regions[code] = code
+        for k in {norm_ref(zh), norm_ref(en)}:
+            names.setdefault(k, set()).add(code)
+    for k, codes in names.items():
+        if k not in ctx.regions:
+            ctx.regions[k] = next(iter(codes)) if len(codes) == 1 else None
+    if spec.kind in ("disbursements", "volunteer_hours"):
+        cur.execute("SELECT c.programme, p.pseudonym, p.id, c.county FROM child c JOIN person p ON p.id = c.person_id")
+        for programme, pseudonym, pid, county in cur.fetchall():
+            ctx.register[(programme, pseudonym)] = (pid, county)
+
+
+def _now_for(d: Dialect):
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if d.name == "sqlite" else now
+
+
+def run_load(
+    spec: KindSpec,
+    path: Path,
+    *,
+    engine,
+    key: bytes,
+    sheet: str | None = None,
+    strict: bool = False,
+    lang: str = "zh",
+    is_sample: bool = False,
+) -> LoadResult:
+    path = Path(path)
+    file_label = path.name
+    if not key:
+        raise UnusableFile(message("no_key", lang))
+    pseudonym = fast_pseudonymiser(key)
+    fp = fingerprint(key)
+    table = open_table(path, file_label, lang, sheet)
+    raw = None
+    dbapi = None
+    old_isolation = None
+    rejects = RejectsWriter(path, lang)
+    try:
+        if not table.header:
+            raise UnusableFile(message("empty_file", lang, file=file_label))
+        hmap = map_header(spec, table.header, file_label, lang)
+        if hmap.ignored:
+            log.warning(message("ignored_columns", lang, file=file_label, columns="、".join(hmap.ignored)))
+        digest = sha256_file(path)
+        d = _dialect(engine)
+
+        raw = engine.raw_connection()
+        dbapi = raw.driver_connection
+        cur = dbapi.cursor()
+        if d.name == "sqlite":
+            if dbapi.in_transaction:
+                dbapi.rollback()
+            old_isolation = dbapi.isolation_level
+            dbapi.isolation_level = None
+            cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.execute(f"SELECT value FROM meta WHERE key = {d.ph}", ("key_fingerprint",))
+        except Exception as exc:
+            if d.name == "postgresql":
+                dbapi.rollback()
+            raise UnusableFile(message("not_initialised", lang)) from exc
+        stored = cur.fetchone()
+        if stored and stored[0] != fp:
+            raise KeyMismatch(message("key_mismatch", lang, file=file_label, stored=stored[0][:8], current=fp[:8]))
+
+        cur.execute(
+            f"SELECT rows, loaded, rejected FROM batch WHERE sha256 = {d.ph} AND kind = {d.ph} "
+            "ORDER BY id DESC LIMIT 1",
+            (digest, spec.kind),
+        )
+        previous = cur.fetchone()
+        if previous is not None and previous[2] == 0:
+            dbapi.rollback()
+            return LoadResult(
+                spec.kind, str(path), previous[0], 0, 0, None, unchanged=True, ignored_columns=hmap.ignored
+            )
+
+        ctx = Context(lang=lang, pseudonym=pseudonym, dates=DateCells(), programmes={}, regions={}, register={})
+        if spec.needs_reference:
+            _load_reference(cur, ctx, spec, d)
+
+        now = _now_for(d)
+        batch_sql = (
+            "INSERT INTO batch (kind, file_name, sha256, rows, loaded, rejected, loaded_at) "
+            f"VALUES ({d.ph}, {d.ph}, {d.ph}, 0, 0, 0, {d.ph})"
+        )
+        if d.name == "sqlite":
+            cur.execute(batch_sql, (spec.kind, file_label[:255], digest, now))
+            batch_id = int(cur.lastrowid)
+        else:
+            cur.execute(batch_sql + " RETURNING id", (spec.kind, file_label[:255], digest, now))
+            batch_id = int(cur.fetchone()[0])
+
+        cols = (*spec.out_cols, "batch_id")
+        sql = upsert_sql(d, spec.table, cols, spec.key).replace(
+            f"VALUES ({', '.join([d.ph] * len(cols))})",
+            f"VALUES ({', '.join([d.ph] * len(spec.out_cols))}, {batch_id})",
+            1,
+        )
+        row_fn = spec.make_row(ctx, hmap.positions)
+        pii = {c.name: c.pii for c in spec.columns}
+        person_at = spec.out_cols.index(spec.person_col) if spec.person_col else None
+        persons = PersonIds(cur, d)
+        file_key = spec.file_key
+        seen: dict[Any, int] = {}
+        width = hmap.width + 1
+        pad = [None] * width
+        chunk: list[list[Any]] = []
+        n_rows = loaded = changes = 0
+
+        def flush() -> None:
+            nonlocal changes
+            if person_at is not None:
+                ids = persons.resolve({r[person_at] for r in chunk if r[person_at] is not None})
+                for r in chunk:
+                    p = r[person_at]
+                    if p is not None:
+                        r[person_at] = ids[p]
+            cur.executemany(sql, chunk)
+            changes += max(cur.rowcount, 0)
+            chunk.clear()
+
+        for row_no, cells in table.rows:
+            n = len(cells)
+            if n < width:
+                cells.extend(pad[: width - n])
+            # a blank row (Excel leaves many) is not a row
+            for c in cells:
+                if c is not None and c != "" and not (isinstance(c, str) and not c.strip()):
+                    break
+            else:
+                continue
+            n_rows += 1
+            try:
+                out = row_fn(cells)
+                if file_key is not None:
+                    k = file_key(out)
+                    first = seen.get(k)
+                    if first is not None:
+                        col = spec.file_key_column or spec.key[0]
+                        raise RowReject(
+                            col, "duplicate_key", cells[hmap.positions[col]], column=hmap.labels[col], first=first
+                        )
+                    seen[k] = row_no
+            except RowReject as r:
+                rejects.add(
+                    row_no,
+                    hmap.labels.get(r.column, r.column),
+                    message(r.reason, lang, **r.params),
+                    mask(r.value, pii.get(r.column)),
+                )
+                continue
+            loaded += 1
+            chunk.append(out)
+            if len(chunk) >= CHUNK:
+                flush()
+        if chunk:
+            flush()
+        changes += persons.created
+
+        if n_rows == 0:
+            raise UnusableFile(message("no_data_rows", lang, file=file_label))
+        rejected = rejects.count
+        if strict and rejected:
+            dbapi.rollback()
+            result = LoadResult(
+                spec.kind, str(path), n_rows, 0, rejected, rejects.finish(), ignored_columns=hmap.ignored
+            )
+            raise StrictRejected(result)
+        if changes == 0 and previous is not None:
+            dbapi.rollback()
+            return LoadResult(
+                spec.kind, str(path), n_rows, 0, 0, rejects.finish(), unchanged=True, ignored_columns=hmap.ignored
+            )
+        cur.execute(
+            f"UPDATE batch SET rows = {d.ph}, loaded = {d.ph}, rejected = {d.ph} WHERE id = {d.ph}",
+            (n_rows, loaded, rejected, batch_id),
+        )
+        meta_sql = (
+            f"INSERT INTO meta (key, value) VALUES ({d.ph}, {d.ph}) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+        cur.executemany(meta_sql, [("key_fingerprint", fp), ("data_origin", "sample" if is_sample else "real")])
+        dbapi.commit()
+        result = LoadResult(
+            spec.kind,
+            str(path),
+            n_rows,
+            loaded,
+            rejected,
+            rejects.finish(),
+            ignored_columns=hmap.ignored,
+            batch_id=batch_id,
+        )
+        log.info(
+            "loaded %s %s: rows=%d loaded=%d rejected=%d batch=%d",
+            spec.kind,
+            file_label,
+            n_rows,
+            loaded,
+            rejected,
+            batch_id,
+        )
+        return result
+    except BaseException:
+        if dbapi is not None:
+            try:
+                dbapi.rollback()
+            except Exception:
+                log.debug("rollback failed", exc_info=True)
+        rejects.discard()
+        raise
+    finally:
+        table.close()
+        if dbapi is not None and old_isolation is not None:
+            dbapi.isolation_level = old_isolation
+        if raw is not None:
+            raw.close()
+
+
+def text_cell(column: str, value: Any, *, required: bool = True, max_len: int | None = None) -> str | None:
+    """A plain text cell (codes, keys, reference names), NFKC-folded and stripped."""
+    if is_empty(value):
+        if required:
+            raise RowReject(column, "required_missing", value)
+        return None
+    s = value.strip() if isinstance(value, str) else cell_text(value)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s).strip()
+    if max_len is not None and len(s) > max_len:
+        raise RowReject(column, "too_long", value, max=max_len)
+    return s
