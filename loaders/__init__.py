@@ -27,7 +27,7 @@ from loaders.core import (
     UnusableFile,
     map_header,
     message,
-    read_header,
+    read_head,
     run_load,
 )
 
@@ -74,16 +74,19 @@ def guess_kind(path: Path, sheet: str | None = None) -> str | None:
     """The kind whose required columns the header has, preferring the most columns matched;
     None when no kind fits (or two fit equally well)."""
     try:
-        header = read_header(Path(path), sheet)
+        head = read_head(Path(path), sheet)
     except UnusableFile:
         return None
     scored: list[tuple[int, str]] = []
     for kind in KINDS:
-        try:
-            hmap = map_header(SPECS[kind], header, Path(path).name, "en")
-        except UnusableFile:
-            continue
-        scored.append((len(hmap.present), kind))
+        best = 0
+        for header in head:
+            try:
+                best = max(best, len(map_header(SPECS[kind], header, Path(path).name, "en").present))
+            except UnusableFile:
+                continue
+        if best:
+            scored.append((best, kind))
     if not scored:
         return None
     scored.sort(reverse=True)

@@ -28,6 +28,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import logging
 import os
 import re
@@ -256,12 +257,12 @@ class DateCells:
     """Cached ``cell -> ISO date`` (a file repeats the same few hundred dates)."""
 
     def __init__(self) -> None:
-        self._cache: dict[Any, str] = {}
+        self.cache: dict[Any, str] = {}  # only dates not in the future: safe for any column
         self.today = dt.date.today().isoformat()
 
     def __call__(self, column: str, value: Any, *, required: bool = True, past: bool = True) -> str | None:
         try:
-            return self._cache[value]
+            return self.cache[value]
         except (KeyError, TypeError):
             pass
         if is_empty(value):
@@ -272,11 +273,13 @@ class DateCells:
             iso = parse_date(value).isoformat()
         except (ValueError, OverflowError):
             raise RowReject(column, "bad_date", value) from None
-        if past and iso > self.today:
-            raise RowReject(column, "future_date", value)
-        if len(self._cache) < 100_000:
+        if iso > self.today:
+            if past:
+                raise RowReject(column, "future_date", value)
+            return iso
+        if len(self.cache) < 100_000:
             with contextlib.suppress(TypeError):
-                self._cache[value] = iso
+                self.cache[value] = iso
         return iso
 
 
@@ -426,7 +429,7 @@ class VocabCells:
     def __init__(self, key: str, lang: str):
         self.vocab = vocabulary(key)
         self.lang = lang
-        self._cache: dict[str, str] = {}
+        self.cache: dict[Any, str] = {}  # raw cell -> code (row functions may read it directly)
 
     def __call__(self, column: str, value: Any, default: str | None = None) -> str:
         if is_empty(value):
@@ -434,13 +437,14 @@ class VocabCells:
                 return default
             raise RowReject(column, "required_missing", value)
         s = value if isinstance(value, str) else cell_text(value)
-        code = self._cache.get(s)
+        code = self.cache.get(s)
         if code is None:
             code = self.vocab.lookup(s)
             if code is None:
                 labels = "、".join(t.label(self.lang) for t in self.vocab.terms)
                 raise RowReject(column, "unknown_vocab", value, vocab=self.vocab.name(self.lang), labels=labels)
-            self._cache[s] = code
+            if len(self.cache) < 10_000:
+                self.cache[s] = code
         return code
 
 
@@ -521,6 +525,8 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]
     encoding: str | None = None
     close: Callable[[], None] = lambda: None
+    on_error: Callable[[], UnusableFile] | None = None  # turns a decode error into UnusableFile
+    head: list[tuple[int, list[Any]]] = field(default_factory=list)  # first non-blank rows
 
 
 def sha256_file(path: Path) -> str:
@@ -605,24 +611,14 @@ def open_csv(path: Path, file_label: str, lang: str) -> Table:
     delimiter = _sniff_delimiter(first)
     text.seek(0)
     reader = csv.reader(text, delimiter=delimiter)
-    state = {"row": 0}
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for cells in reader:
-                state["row"] += 1
-                yield state["row"], cells
-        except UnicodeDecodeError:
-            raise UnusableFile(
-                message("decode_error", lang, file=file_label, row=state["row"] + 1, encoding=encoding)
-            ) from None
-        except csv.Error:
-            raise UnusableFile(
-                message("decode_error", lang, file=file_label, row=state["row"] + 1, encoding=encoding)
-            ) from None
 
-    it = rows()
-    return _with_header(it, text.close, encoding)
+    def on_error() -> UnusableFile:
+        return UnusableFile(
+            message("decode_error", lang, file=file_label, row=reader.line_num + 1, encoding=encoding)
+        )
+
+    return _with_header(enumerate(reader, 1), text.close, encoding, on_error)
 
 
 def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Table:
@@ -650,12 +646,31 @@ def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Tabl
     return _with_header(rows(), wb.close, None)
 
 
-def _with_header(it: Iterator[tuple[int, list[Any]]], close: Callable[[], None], encoding) -> Table:
-    """The header is the first non-blank row (title rows above it are a later refinement)."""
-    for n, cells in it:
-        if any(not is_empty(c) for c in cells):
-            return Table(header=list(cells), header_row=n, rows=it, encoding=encoding, close=close)
-    return Table(header=[], header_row=0, rows=iter(()), encoding=encoding, close=close)
+HEADER_SEARCH = 10  # title rows above the header ("2023年捐赠明细") are skipped
+
+
+def _with_header(it: Iterator[tuple[int, list[Any]]], close: Callable[[], None], encoding,
+                 on_error: Callable[[], UnusableFile] | None = None) -> Table:
+    """Buffers the first non-blank rows: the header is the first of them that names the
+    kind's required columns (see ``choose_header``)."""
+    head: list[tuple[int, list[Any]]] = []
+    try:
+        for n, cells in it:
+            if any(not is_empty(c) for c in cells):
+                head.append((n, list(cells)))
+                if len(head) >= HEADER_SEARCH:
+                    break
+    except (UnicodeDecodeError, csv.Error):
+        close()
+        if on_error is None:
+            raise
+        raise on_error() from None
+    if not head:
+        return Table(header=[], header_row=0, rows=iter(()), encoding=encoding, close=close, on_error=on_error)
+    table = Table(header=head[0][1], header_row=head[0][0], rows=it, encoding=encoding, close=close,
+                  on_error=on_error)
+    table.head = head
+    return table
 
 
 def open_table(path: Path, file_label: str, lang: str, sheet: str | None = None) -> Table:
@@ -730,19 +745,49 @@ def upsert_sql(d: Dialect, table: str, cols: Sequence[str], key: Sequence[str]) 
     return sql + f"DO UPDATE SET {sets} WHERE {where}"
 
 
-class PersonIds:
-    """Pseudonym -> integer ``person.id``, created on first sight. A bounded cache keeps
-    memory flat; misses are resolved per chunk with one IN query and one executemany."""
+class ChunkWriter:
+    """Writes chunks through ``write`` and sums the rows it changed. (A background writer
+    thread was measured: sqlite3 holds the GIL while binding, so it gained nothing.)"""
 
-    MAX_CACHE = 500_000
+    def __init__(self, write: Callable[[list[list[Any]]], int]):
+        self._write = write
+        self.changes = 0
+
+    def put(self, rows: list[list[Any]]) -> None:
+        self.changes += self._write(rows)
+
+    def close(self) -> int:
+        return self.changes
+
+
+class PersonIds:
+    """Pseudonym -> integer ``person.id``, created on first sight.
+
+    While the person table fits in ``MAX_CACHE`` entries it is read once and misses are known
+    to be new (no query per chunk); beyond that the cache is cleared (memory stays flat) and
+    misses are resolved per chunk with IN queries."""
+
+    MAX_CACHE = 400_000
     IN_CHUNK = 500
 
     def __init__(self, cur, d: Dialect):
         self.cur = cur
         self.d = d
         self.cache: dict[str, int] = {}
+        self.complete = False  # the cache holds every person of the store
         self.created = 0
         self._next_id: int | None = None
+        self._started = False
+
+    def _start(self) -> None:
+        self._started = True
+        self.cur.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM person")
+        count, max_id = self.cur.fetchone()
+        self._next_id = max_id + 1
+        if count <= self.MAX_CACHE // 2:
+            self.cur.execute("SELECT pseudonym, id FROM person")
+            self.cache.update(self.cur.fetchall())
+            self.complete = True
 
     def _select(self, pseudonyms: list[str]) -> None:
         for i in range(0, len(pseudonyms), self.IN_CHUNK):
@@ -752,30 +797,32 @@ class PersonIds:
             self.cache.update(self.cur.fetchall())
 
     def resolve(self, pseudonyms: set[str]) -> dict[str, int]:
-        if len(self.cache) > self.MAX_CACHE:
+        if not self._started:
+            self._start()
+        if len(self.cache) + len(pseudonyms) > self.MAX_CACHE:
             self.cache.clear()
-        missing = [p for p in pseudonyms if p not in self.cache]
+            self.complete = False
+        cache = self.cache
+        missing = [p for p in pseudonyms if p not in cache]
         if missing:
-            self._select(missing)
-            new = [p for p in missing if p not in self.cache]
-            if new:
+            if not self.complete:
+                self._select(missing)
+                missing = [p for p in missing if p not in cache]
+            if missing:
                 if self.d.name == "sqlite":
                     # Inside BEGIN IMMEDIATE nobody else writes: hand out ids ourselves.
-                    if self._next_id is None:
-                        self.cur.execute("SELECT COALESCE(MAX(id), 0) FROM person")
-                        self._next_id = self.cur.fetchone()[0] + 1
-                    rows = [(self._next_id + i, p) for i, p in enumerate(new)]
-                    self._next_id += len(new)
+                    rows = [(self._next_id + i, p) for i, p in enumerate(missing)]
+                    self._next_id += len(missing)
                     self.cur.executemany("INSERT INTO person (id, pseudonym) VALUES (?, ?)", rows)
-                    self.cache.update((p, i) for i, p in rows)
+                    cache.update((p, i) for i, p in rows)
                 else:
                     self.cur.executemany(
                         "INSERT INTO person (pseudonym) VALUES (%s) ON CONFLICT (pseudonym) DO NOTHING",
-                        [(p,) for p in new],
+                        [(p,) for p in missing],
                     )
-                    self._select(new)
-                self.created += len(new)
-        return self.cache
+                    self._select(missing)
+                self.created += len(missing)
+        return cache
 
 
 # --------------------------------------------------------------------------- kinds
@@ -928,10 +975,26 @@ def map_header(spec: KindSpec, header: list[Any], file_label: str, lang: str) ->
     return HeaderMap(positions, labels, present, tuple(ignored), width)
 
 
-def read_header(path: Path, sheet: str | None = None, lang: str = "zh") -> list[Any]:
+def choose_header(spec: KindSpec, table: Table, file_label: str, lang: str):
+    """The first of the buffered rows that is a usable header for ``spec``, and the data rows
+    after it. When none is, the first row's problem is the one reported."""
+    first_error: UnusableFile | None = None
+    for i, (_n, cells) in enumerate(table.head):
+        try:
+            hmap = map_header(spec, cells, file_label, lang)
+        except UnusableFile as exc:
+            first_error = first_error or exc
+            continue
+        return hmap, itertools.chain(table.head[i + 1 :], table.rows)
+    assert first_error is not None
+    raise first_error
+
+
+def read_head(path: Path, sheet: str | None = None, lang: str = "zh") -> list[list[Any]]:
+    """The first non-blank rows of a file (header candidates)."""
     table = open_table(path, path.name, lang, sheet)
     try:
-        return table.header
+        return [cells for _n, cells in table.head]
     finally:
         table.close()
 
@@ -991,7 +1054,7 @@ def run_load(
     try:
         if not table.header:
             raise UnusableFile(message("empty_file", lang, file=file_label))
-        hmap = map_header(spec, table.header, file_label, lang)
+        hmap, rows = choose_header(spec, table, file_label, lang)
         if hmap.ignored:
             log.warning(message("ignored_columns", lang, file=file_label, columns="、".join(hmap.ignored)))
         digest = sha256_file(path)
@@ -1005,6 +1068,10 @@ def run_load(
                 dbapi.rollback()
             old_isolation = dbapi.isolation_level
             dbapi.isolation_level = None
+            # Every reference (programme, region, person, batch) is checked by the loader
+            # against the store inside this transaction, so SQLite need not check it again
+            # row by row (~8% of the insert). Restored before the connection goes back.
+            cur.execute("PRAGMA foreign_keys=OFF")
             cur.execute("BEGIN IMMEDIATE")
         try:
             cur.execute(f"SELECT value FROM meta WHERE key = {d.ph}", ("key_fingerprint",))
@@ -1059,57 +1126,60 @@ def run_load(
         width = hmap.width + 1
         pad = [None] * width
         chunk: list[list[Any]] = []
-        n_rows = loaded = changes = 0
+        n_rows = loaded = 0
 
-        def flush() -> None:
-            nonlocal changes
+        def write(rows: list[list[Any]]) -> int:
             if person_at is not None:
-                ids = persons.resolve({r[person_at] for r in chunk if r[person_at] is not None})
-                for r in chunk:
+                ids = persons.resolve({r[person_at] for r in rows if r[person_at] is not None})
+                for r in rows:
                     p = r[person_at]
                     if p is not None:
                         r[person_at] = ids[p]
-            cur.executemany(sql, chunk)
-            changes += max(cur.rowcount, 0)
-            chunk.clear()
+            cur.executemany(sql, rows)
+            return max(cur.rowcount, 0)
 
-        for row_no, cells in table.rows:
-            n = len(cells)
-            if n < width:
-                cells.extend(pad[: width - n])
-            # a blank row (Excel leaves many) is not a row
-            for c in cells:
-                if c is not None and c != "" and not (isinstance(c, str) and not c.strip()):
-                    break
-            else:
-                continue
-            n_rows += 1
-            try:
-                out = row_fn(cells)
-                if file_key is not None:
-                    k = file_key(out)
-                    first = seen.get(k)
-                    if first is not None:
-                        col = spec.file_key_column or spec.key[0]
-                        raise RowReject(
-                            col, "duplicate_key", cells[hmap.positions[col]], column=hmap.labels[col], first=first
-                        )
-                    seen[k] = row_no
-            except RowReject as r:
-                rejects.add(
-                    row_no,
-                    hmap.labels.get(r.column, r.column),
-                    message(r.reason, lang, **r.params),
-                    mask(r.value, pii.get(r.column)),
-                )
-                continue
-            loaded += 1
-            chunk.append(out)
-            if len(chunk) >= CHUNK:
-                flush()
-        if chunk:
-            flush()
-        changes += persons.created
+        writer = ChunkWriter(write)
+        key_column = spec.file_key_column or spec.key[0]
+        try:
+            for row_no, cells in rows:  # decode errors: see the except below
+                n = len(cells)
+                if n < width:
+                    cells.extend(pad[: width - n])
+                if not any(cells):  # a blank row (Excel leaves many) is not a row
+                    continue
+                try:
+                    out = row_fn(cells)
+                    if file_key is not None:
+                        k = file_key(out)
+                        first = seen.get(k)
+                        if first is not None:
+                            raise RowReject(key_column, "duplicate_key", cells[hmap.positions[key_column]],
+                                            column=hmap.labels[key_column], first=first)
+                        seen[k] = row_no
+                except RowReject as r:
+                    if all(is_empty(c) for c in cells):
+                        continue  # only spaces or dashes: still a blank row
+                    n_rows += 1
+                    rejects.add(
+                        row_no,
+                        hmap.labels.get(r.column, r.column),
+                        message(r.reason, lang, **r.params),
+                        mask(r.value, pii.get(r.column)),
+                    )
+                    continue
+                n_rows += 1
+                loaded += 1
+                chunk.append(out)
+                if len(chunk) >= CHUNK:
+                    writer.put(chunk)
+                    chunk = []
+            if chunk:
+                writer.put(chunk)
+        except (UnicodeDecodeError, csv.Error):
+            if table.on_error is None:
+                raise
+            raise table.on_error() from None
+        changes = writer.close() + persons.created
 
         if n_rows == 0:
             raise UnusableFile(message("no_data_rows", lang, file=file_label))
@@ -1166,6 +1236,7 @@ def run_load(
     finally:
         table.close()
         if dbapi is not None and old_isolation is not None:
+            dbapi.cursor().execute("PRAGMA foreign_keys=ON")
             dbapi.isolation_level = old_isolation
         if raw is not None:
             raw.close()

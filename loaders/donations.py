@@ -14,6 +14,7 @@ negative amount (a refund written with a positive amount is made negative)."""
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from loaders.core import (
     Column,
@@ -21,7 +22,7 @@ from loaders.core import (
     KindSpec,
     RowReject,
     amount_cell,
-    is_empty,
+    cell_text,
     name_text,
     phone_cell,
     text_cell,
@@ -63,46 +64,84 @@ _GENERIC_ONLINE = frozenset(
 def make_row(ctx: Context, pos: dict[str, int]):
     i_no, i_on, i_amt, i_kind, i_ch, i_dt, i_name, i_phone, i_prog = (pos[c.name] for c in COLUMNS)
     dates = ctx.dates
+    date_cache = dates.cache
     channel = ctx.vocab("channel")
     donor_type = ctx.vocab("donor_type")
+    donor_types = donor_type.cache
     kind = ctx.vocab("donation_kind")
-    programme = ctx.programme
+    programmes = ctx.programmes
     pseudonym = ctx.pseudonym
-    platforms: dict[str, str | None] = {}
+    channels: dict[Any, tuple[str, str | None]] = {}
+    donors: dict[tuple[Any, str], str] = {}
 
-    def platform_of(raw) -> str | None:
-        s = raw if isinstance(raw, str) else str(raw)
-        if s not in platforms:
-            text = unicodedata.normalize("NFKC", s).strip()
-            platforms[s] = None if normalise_label(text) in _GENERIC_ONLINE else text[:64]
-        return platforms[s]
+    def channel_of(raw) -> tuple[str, str | None]:
+        code = channel("channel", raw)
+        platform = None
+        if code == "online":
+            text = unicodedata.normalize("NFKC", cell_text(raw))
+            platform = None if normalise_label(text) in _GENERIC_ONLINE else text[:64]
+        if len(channels) < 10_000:
+            channels[raw] = (code, platform)
+        return code, platform
+
+    def donor_of(name, phone_raw) -> str | None:
+        # fast path: an 11-digit mobile as typed; anything else goes through phone_cell
+        if phone_raw.__class__ is str and len(phone_raw) == 11 and phone_raw.isdecimal() and phone_raw.isascii():
+            phone = phone_raw
+        else:
+            phone = phone_cell("donor_phone", phone_raw)
+            if phone is None:
+                return None
+        k = (name, phone)
+        p = donors.get(k)
+        if p is None:
+            p = pseudonym(name_text(name) + phone)
+            if len(donors) > 300_000:
+                donors.clear()
+            donors[k] = p
+        return p
 
     def row(r: list) -> list:
         receipt = r[i_no]
-        receipt = receipt.strip() if isinstance(receipt, str) else receipt
-        if not receipt or not isinstance(receipt, str) or len(receipt) > 64:
+        if receipt.__class__ is str:
+            receipt = receipt.strip()
+            if not receipt or len(receipt) > 64 or not receipt.isascii():
+                receipt = text_cell("receipt_no", r[i_no], max_len=64)
+        else:
             receipt = text_cell("receipt_no", receipt, max_len=64)
-        on = dates("donated_on", r[i_on])
-        fen = amount_cell("amount", r[i_amt])
+        v = r[i_on]
+        on = date_cache.get(v) if v.__class__ is str else None
+        if on is None:
+            on = dates("donated_on", v)
+        v = r[i_amt]
+        fen = None
+        if v.__class__ is str:
+            whole, dot, frac = v.partition(".")
+            if whole.isdecimal() and len(whole) <= 13 and (
+                not dot or (frac.isdecimal() and len(frac) <= 2) or (not frac and dot)
+            ):
+                fen = int(whole) * 100 + (int(frac) * (10 if len(frac) == 1 else 1) if frac else 0)
+        if fen is None:
+            fen = amount_cell("amount", v)
         k = r[i_kind]
-        refund = k is not None and k != "" and kind("kind", k, default="donation") == "refund"
-        if refund:
+        if k is not None and k != "" and kind("kind", k, default="donation") == "refund":
+            refund = True
             fen = -abs(fen)
-        elif fen < 0:
-            raise RowReject("amount", "negative_not_refund", r[i_amt])
+        else:
+            refund = False
+            if fen < 0:
+                raise RowReject("amount", "negative_not_refund", v)
         if fen == 0:
-            raise RowReject("amount", "amount_not_positive", r[i_amt])
-        ch_raw = r[i_ch]
-        ch = channel("channel", ch_raw)
-        platform = platform_of(ch_raw) if ch == "online" else None
-        dtype = donor_type("donor_type", r[i_dt])
-        prog = programme("programme", r[i_prog])
+            raise RowReject("amount", "amount_not_positive", v)
+        v = r[i_ch]
+        ch = channels.get(v) or channel_of(v)
+        v = r[i_dt]
+        dtype = donor_types.get(v) or donor_type("donor_type", v)
+        v = r[i_prog]
+        prog = programmes.get(v) or ctx.programme("programme", v)
         phone_raw = r[i_phone]
-        donor = None
-        if phone_raw is not None and not is_empty(phone_raw):
-            phone = phone_cell("donor_phone", phone_raw)
-            donor = pseudonym(name_text(r[i_name]) + phone)
-        return [receipt, prog, on, fen, refund, ch, platform, dtype, donor]
+        donor = None if phone_raw is None or phone_raw == "" else donor_of(r[i_name], phone_raw)
+        return [receipt, prog, on, fen, refund, ch[0], ch[1], dtype, donor]
 
     return row
 
