@@ -455,12 +455,18 @@ def _write_reference(session: Session, release_id: str, reference: dict[str, pd.
             rows=int(r.rows),
             loaded=int(r.loaded),
             rejected=int(r.rejected),
-            loaded_at=pd.Timestamp(r.loaded_at).to_pydatetime(),
+            loaded_at=_utc(r.loaded_at),
         )
         for r in reference["batches"].itertuples()
     ]
     if batches:
         session.execute(pub.ReleaseBatch.__table__.insert(), batches)
+
+
+def _utc(value) -> dt.datetime:
+    """SQLite hands back naive datetimes; the store keeps them in UTC."""
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).to_pydatetime()
 
 
 def _write_cells(session: Session, release_id: str, cells: pd.DataFrame) -> None:

@@ -25,6 +25,7 @@ from portal.vocab import REFERENCE_DIR, vocabulary
 
 DEFAULT_SEED = 20231231
 CALIBRATION = tomllib.loads((REFERENCE_DIR / "sample_calibration.toml").read_text(encoding="utf-8"))
+AS_OF: dt.date = CALIBRATION["nt_care"]["as_of"]  # every programme's data runs to the report's date
 LOAD_ORDER = (
     "programmes",
     "regions",
@@ -369,37 +370,42 @@ def solve_stages(
     choice = _pick(rng, NT_STAGE_WEIGHTS, len(payments))
     index = np.array([stages.index(s) for s in choice])
     diff = target_fen - int((payments * values[index]).sum())
-    for _ in range(200_000):
-        if diff == 0:
-            break
+    stuck = 0
+    while diff and stuck < 5_000:
         i = int(rng.integers(0, len(payments)))
         deltas = payments[i] * (values - values[index[i]])
         best = int(np.argmin(np.abs(diff - deltas)))
         if abs(diff - deltas[best]) < abs(diff):
             diff -= int(deltas[best])
             index[i] = best
-        elif abs(diff) < 10 * values.max():
-            break
-    if diff:
-        singles = np.flatnonzero(payments == 1)
-        options: dict[int, tuple[int, int]] = {}
-        for i in singles:
-            for s, v in enumerate(values):
-                options.setdefault(int(v - values[index[i]]), (int(i), s))
-        solved = False
-        for j in singles:
-            for t, v in enumerate(values):
-                need = diff - int(v - values[index[j]])
-                hit = options.get(need)
-                if hit and hit[0] != j:
-                    index[hit[0]], index[j] = hit[1], t
-                    solved = True
-                    break
-            if solved:
-                break
-        if not solved:
-            raise RuntimeError("sample calibration could not be met; change the seed")
-    return np.array([stages[i] for i in index])
+            stuck = 0
+        else:
+            stuck += 1
+    singles = np.flatnonzero(payments == 1)
+    for _ in range(1_000):
+        if diff == 0 or _finish_with_pair(diff, singles, values, index):
+            return np.array([stages[i] for i in index])
+        # nudge one single-payment child and try the exact finish again
+        i = int(rng.choice(singles))
+        s = int(rng.integers(0, len(values)))
+        diff -= int(values[s] - values[index[i]])
+        index[i] = s
+    raise RuntimeError("sample calibration could not be met; change the seed")
+
+
+def _finish_with_pair(diff: int, singles: np.ndarray, values: np.ndarray, index: np.ndarray) -> bool:
+    """Move two single-payment children's stages so the remaining gap closes exactly."""
+    options: dict[int, tuple[int, int]] = {}
+    for i in singles:
+        for s, v in enumerate(values):
+            options.setdefault(int(v - values[index[i]]), (int(i), s))
+    for j in singles:
+        for t, v in enumerate(values):
+            hit = options.get(diff - int(v - values[index[j]]))
+            if hit and hit[0] != j:
+                index[hit[0]], index[j] = hit[1], t
+                return True
+    return False
 
 
 def _nt_care(raw: Raw, people: People, rng: np.random.Generator, unit: int) -> None:
@@ -491,7 +497,7 @@ def _nt_donations(people: People, rng: np.random.Generator, unit: int, code: str
         (dt.date(2022, 3, 15), dt.date(2022, 4, 30), 0.40),
         (dt.date(2022, 9, 7), dt.date(2022, 9, 9), 0.35),
         (dt.date(2023, 9, 5), dt.date(2023, 9, 7), 0.10),
-        (dt.date(2022, 3, 15), dt.date(2023, 12, 31), 0.15),
+        (dt.date(2022, 3, 15), AS_OF, 0.15),
     ]
     which = rng.choice(len(windows), n_online, p=[w[2] for w in windows])
     dates = [_dates(rng, windows[w][0], windows[w][1], 1)[0] for w in which]
@@ -531,7 +537,7 @@ def _nt_donations(people: People, rng: np.random.Generator, unit: int, code: str
     refunds = pd.DataFrame(
         {
             "receipt_no": [f"NT{unit:04d}-R{i:04d}" for i in range(n_refund)],
-            "donated_on": [(dates[i] + dt.timedelta(days=7)).isoformat() for i in refunded],
+            "donated_on": [min(dates[i] + dt.timedelta(days=7), AS_OF).isoformat() for i in refunded],
             "amount": [f"{a / 100:.2f}" for a in refund_amounts],
             "kind": "退款",
             "channel": online["channel"].to_numpy()[refunded],
@@ -555,7 +561,7 @@ def _nt_donations(people: People, rng: np.random.Generator, unit: int, code: str
                 {
                     "receipt_no": [f"NT{unit:04d}-Y{year}{i:04d}" for i in range(m)],
                     "donated_on": [d.isoformat() for d in _dates(rng, *when, m)],
-                    "amount": [f"{a:.2f}" for a in rng.integers(2_000, 60_000, m)],
+                    "amount": [f"{a:.2f}" for a in rng.integers(1_000, 20_000, m)],
                     "kind": "",
                     "channel": "慈善一日捐",
                     "donor_type": [_label("donor_type", k) for k in kinds],
@@ -571,7 +577,7 @@ def _nt_donations(people: People, rng: np.random.Generator, unit: int, code: str
         pd.DataFrame(
             {
                 "receipt_no": [f"NT{unit:04d}-B{i:04d}" for i in range(m)],
-                "donated_on": [d.isoformat() for d in _dates(rng, dt.date(2022, 4, 1), dt.date(2023, 12, 31), m)],
+                "donated_on": [d.isoformat() for d in _dates(rng, dt.date(2022, 4, 1), AS_OF, m)],
                 "amount": [f"{a:.2f}" for a in rng.integers(5_000, 80_000, m)],
                 "kind": "",
                 "channel": "银行转账",
@@ -587,7 +593,7 @@ def _nt_donations(people: People, rng: np.random.Generator, unit: int, code: str
         pd.DataFrame(
             {
                 "receipt_no": [f"NT{unit:04d}-C{i:04d}" for i in range(m)],
-                "donated_on": [d.isoformat() for d in _dates(rng, dt.date(2022, 5, 1), dt.date(2023, 12, 31), m)],
+                "donated_on": [d.isoformat() for d in _dates(rng, dt.date(2022, 5, 1), AS_OF, m)],
                 "amount": [f"{a:.2f}" for a in rng.integers(50, 2_000, m)],
                 "kind": "",
                 "channel": "现金",
@@ -701,11 +707,11 @@ def _nt_volunteers(raw, people, rng, unit, code, children, child_counties, paire
         if activity == "camp":
             day = _dates(rng, dt.date(2023, 7, 10), dt.date(2023, 8, 20), 1)[0]
         else:
-            day = _dates(rng, start, dt.date(2023, 12, 31), 1)[0]
+            day = _dates(rng, start, AS_OF, 1)[0]
         dates.append(day)
         child_ids.append(children["id_no"][c] if c is not None else "")
         record_counties.append(child_counties[c] if c is not None else counties[v])
-    dates[-1] = dt.date(2023, 12, 31)  # the data runs to the report's date
+    dates[-1] = AS_OF  # the data runs to the report's date
     raw.add(
         "volunteer_hours",
         _service_rows(
@@ -796,7 +802,7 @@ def _shaped_programme(raw: Raw, people: People, rng: np.random.Generator, unit: 
         )
         enrolled = _dates(rng, shape.first, dt.date(2023, 6, 30), n)
         exited = [e + dt.timedelta(days=int(rng.integers(200, 900))) if rng.random() < 0.15 else None for e in enrolled]
-        exited = [x if x and x <= dt.date(2023, 12, 31) else None for x in exited]
+        exited = [x if x and x <= AS_OF else None for x in exited]
         counties = _pick(rng, weights, n)
         children, _ = _children_frame(
             people,
@@ -852,7 +858,7 @@ def _shaped_programme(raw: Raw, people: People, rng: np.random.Generator, unit: 
     types = _pick(rng, shape.types, n_v)
     volunteer = np.concatenate([np.arange(n_v), rng.integers(0, n_v, shape.records - n_v)])
     activities = _pick(rng, shape.activities, len(volunteer))
-    dates = _dates(rng, shape.first, dt.date(2023, 12, 31), len(volunteer))
+    dates = _dates(rng, shape.first, AS_OF, len(volunteer))
     child_ids, record_counties = [], []
     for v in volunteer:
         if children is not None and rng.random() < shape.reach:
@@ -882,34 +888,38 @@ def _shaped_programme(raw: Raw, people: People, rng: np.random.Generator, unit: 
     )
 
 
-def generate(*, scale: int = 1, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """Every raw table of the sample, canonical column names."""
-    rng = np.random.default_rng(seed)
-    people = People(rng)
-    raw = Raw()
-    raw.add(
-        "programmes",
-        pd.DataFrame(
-            [
-                (p.code, p.name_zh, p.name_en, p.started_on.isoformat(), p.description_zh, p.description_en)
-                for p in PROGRAMMES
-            ],
-            columns=["code", "name_zh", "name_en", "started_on", "description_zh", "description_en"],
-        ),
+def reference_tables() -> dict[str, pd.DataFrame]:
+    """The sample deployment's programmes, regions and stage standards."""
+    programmes = pd.DataFrame(
+        [
+            (p.code, p.name_zh, p.name_en, p.started_on.isoformat(), p.description_zh, p.description_en)
+            for p in PROGRAMMES
+        ],
+        columns=["code", "name_zh", "name_en", "started_on", "description_zh", "description_en"],
     )
     regions = []
     for city, (zh, en, counties) in REGIONS.items():
         regions.append((city, zh, en, city[:2] + "0000"))
         regions.extend((code, czh, cen, city) for code, czh, cen in counties)
-    raw.add("regions", pd.DataFrame(regions, columns=["code", "name_zh", "name_en", "parent_code"]))
     cal = CALIBRATION["nt_care"]
-    raw.add(
-        "stage_standards",
-        pd.DataFrame(
-            [(cal["programme"], _label("stage", s), f"{y}") for s, y in cal["yearly_standard"].items()],
-            columns=["programme", "stage", "yearly_amount"],
-        ),
+    standards = pd.DataFrame(
+        [(cal["programme"], _label("stage", s), f"{y}") for s, y in cal["yearly_standard"].items()],
+        columns=["programme", "stage", "yearly_amount"],
     )
+    return {
+        "programmes": programmes,
+        "regions": pd.DataFrame(regions, columns=["code", "name_zh", "name_en", "parent_code"]),
+        "stage_standards": standards,
+    }
+
+
+def generate(*, scale: int = 1, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """Every raw table of the sample, canonical column names."""
+    rng = np.random.default_rng(seed)
+    people = People(rng)
+    raw = Raw()
+    for kind, frame in reference_tables().items():
+        raw.add(kind, frame)
     for unit in range(scale):
         _nt_care(raw, people, rng, unit)
         for shape in SHAPES:

@@ -1,0 +1,210 @@
+"""Publish checked against an independent oracle: pandas over the raw rows the test made."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portal import periods, publish, queries
+from portal.figures import BY_KEY
+from portal.vocab import DIMENSIONS, vocabulary
+from tests.conftest import load_frames
+from tests.factories import COUNTIES, random_raw
+
+K = 5
+
+
+def _period_keys(dates: pd.Series) -> pd.DataFrame:
+    d = pd.to_datetime(dates)
+    return pd.DataFrame(
+        {
+            "all": "all",
+            "year": d.dt.year.astype(str),
+            "quarter": d.dt.year.astype(str) + "-Q" + d.dt.quarter.astype(str),
+            "month": d.dt.strftime("%Y-%m"),
+        }
+    )
+
+
+def _explode_periods(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
+    keys = _period_keys(frame[date_column])
+    parts = [frame.assign(period=keys[c].to_numpy()) for c in keys]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _totals(cells: pd.DataFrame, figure: str) -> pd.DataFrame:
+    """Cells of a figure with no breakdown, per programme (not 'all') and period."""
+    mask = (cells["figure"] == figure) & cells[list(DIMENSIONS)].isna().all(axis=1) & (cells["programme"] != "all")
+    return cells[mask].set_index(["programme", "period"])
+
+
+@pytest.fixture(scope="module")
+def published_random(tmp_path_factory):
+    from tests.conftest import new_deployment
+
+    base = tmp_path_factory.mktemp("oracle")
+    deployment = new_deployment(base / "data")
+    frames = random_raw(7)
+    load_frames(deployment, frames, base / "raw")
+    result = publish.publish(working=deployment.working, published=deployment.published, k=K)
+    cells = queries.cells(engine=deployment.published, release_id=result.release_id)
+    return frames, cells, result
+
+
+def test_flows_match_pandas_oracle(published_random):
+    frames, cells, _ = published_random
+    d = frames["disbursements"].copy()
+    d["fen"] = (d["amount"].astype(float) * 100).round().astype(int)
+    d = _explode_periods(d, "paid_on")
+    expected = d.groupby(["programme", "period"]).agg(
+        fen=("fen", "sum"), times=("fen", "size"), children=("id_no", "nunique")
+    )
+    for figure, column, scale in (
+        ("funds_disbursed", "fen", 100),
+        ("child_times", "times", 1),
+        ("children_served", "children", 1),
+    ):
+        got = _totals(cells, figure)
+        checked = 0
+        for key, row in expected.iterrows():
+            cell = got.loc[key]
+            if cell["status"] == "published":
+                assert cell["value"] == pytest.approx(row[column] / scale), (figure, key)
+                checked += 1
+            else:
+                assert pd.isna(cell["value"])
+        assert checked > 0, figure
+
+
+def test_distinct_counts_are_distinct_across_periods(published_random):
+    """A child paid twice in a quarter is one child served and two child-times; the year's
+    distinct count is not the sum of its quarters'."""
+    frames, cells, _ = published_random
+    d = _explode_periods(frames["disbursements"], "paid_on")
+    per = d.groupby(["programme", "period"])["id_no"].nunique()
+    got = _totals(cells, "children_served")
+    published = got[got["status"] == "published"]["value"]
+    assert (published.reindex(per.index).dropna() == per.reindex(published.index).dropna()).all()
+    times = _totals(cells, "child_times")["value"].dropna()
+    served = published.reindex(times.index).dropna()
+    assert (times.reindex(served.index) >= served).all()
+    assert (times.reindex(served.index) > served).any(), "the data has children paid more than once"
+
+
+def test_donations_and_refund_free_counts(published_random):
+    frames, cells, _ = published_random
+    dn = frames["donations"].copy()
+    dn["fen"] = (dn["amount"].astype(float) * 100).round().astype(int)
+    all_time = dn.groupby("programme")["fen"].sum()
+    got = _totals(cells, "funds_raised")
+    for programme, fen in all_time.items():
+        assert got.loc[(programme, "all"), "value"] == pytest.approx(fen / 100)
+    identified = (
+        dn[dn["donor_phone"] != ""]
+        .groupby("programme")
+        .apply(lambda g: len(set(zip(g["donor_name"], g["donor_phone"], strict=True))))
+    )
+    donors = _totals(cells, "donors")
+    for programme, count in identified.items():
+        assert donors.loc[(programme, "all"), "value"] == count
+
+
+def test_volunteer_hours_by_region_match_oracle(published_random):
+    frames, cells, _ = published_random
+    v = frames["volunteer_hours"].copy()
+    names = {zh: code for code, (zh, _) in COUNTIES.items()}
+    v["region"] = v["county"].map(names)
+    expected = (
+        v.assign(h=v["hours"].astype(float))
+        .groupby(["programme", "region"])
+        .agg(hours=("h", "sum"), volunteers=("volunteer_id_no", "nunique"))
+    )
+    got = cells[
+        (cells["figure"] == "volunteer_hours")
+        & (cells["period"] == "all")
+        & cells["region"].notna()
+        & cells[[d for d in DIMENSIONS if d != "region"]].isna().all(axis=1)
+    ]
+    got = got.set_index(["programme", "region"])
+    for key, row in expected.iterrows():
+        cell = got.loc[key]
+        if row["volunteers"] < K:
+            assert cell["status"] == "withheld"
+        if cell["status"] == "published":
+            assert cell["value"] == pytest.approx(row["hours"])
+
+
+def test_children_in_care_at_period_end(published_random):
+    frames, cells, result = published_random
+    c = frames["children"]
+    got = _totals(cells, "children_in_care")
+    for key in ("all", "2022", "2023-Q2", "2022-07"):
+        end = result.as_of if key == "all" else min(periods.parse(key).end, result.as_of)
+        enrolled = pd.to_datetime(c["enrolled_on"]).dt.date <= end
+        exited = pd.to_datetime(c["exited_on"].replace("", None)).dt.date
+        still = exited.isna() | (exited > end)
+        expected = c[enrolled & still].groupby("programme").size()
+        for programme, count in expected.items():
+            cell = got.loc[(programme, key)]
+            if cell["status"] == "published":
+                assert cell["value"] == count
+
+
+def test_no_published_people_count_below_k(published_random):
+    _, cells, _ = published_random
+    counts = cells[cells["figure"].map(lambda f: BY_KEY[f].guarded_by == f)]
+    published = counts[
+        (counts["status"] == "published") & ~((counts["period"] == "all") & counts[list(DIMENSIONS)].isna().all(axis=1))
+    ]
+    assert not ((published["value"] > 0) & (published["value"] < K)).any()
+    assert (counts["status"] == "withheld").any(), "the random data must exercise suppression"
+
+
+def test_withheld_never_a_number(published_random):
+    _, cells, _ = published_random
+    withheld = cells[cells["status"] == "withheld"]
+    assert len(withheld) > 0
+    assert withheld["value"].isna().all()
+    assert withheld["reason"].notna().all()
+
+
+def test_parts_add_up_to_total_where_all_published(published_random):
+    _, cells, _ = published_random
+    for figure in ("funds_disbursed", "child_times", "volunteer_hours"):
+        f = cells[cells["figure"] == figure]
+        for dim in ("region", "stage"):
+            if (dim,) not in BY_KEY[figure].breakdowns:
+                continue
+            others = [d for d in DIMENSIONS if d != dim]
+            parts = f[f[dim].notna() & f[others].isna().all(axis=1)]
+            totals = f[f[list(DIMENSIONS)].isna().all(axis=1)].set_index(["programme", "period"])["value"]
+            for key, group in parts.groupby(["programme", "period"]):
+                if (group["status"] == "published").all() and not np.isnan(totals.loc[key]):
+                    assert group["value"].sum() == pytest.approx(totals.loc[key]), (figure, dim, key)
+
+
+def test_average_per_child_is_funds_over_children(published_random):
+    _, cells, _ = published_random
+    idx = ["programme", "period", *DIMENSIONS]
+    wide = (
+        cells[cells["figure"].isin(["funds_disbursed", "children_served", "average_per_child"])]
+        .pivot_table(index=idx, columns="figure", values="value", dropna=False)
+        .dropna()
+    )
+    wide = wide[wide["children_served"] > 0]
+    assert len(wide) > 0
+    assert np.allclose(wide["average_per_child"], wide["funds_disbursed"] / wide["children_served"])
+
+
+def test_zero_cells_are_shown_as_zero(published_random):
+    _, cells, _ = published_random
+    zeros = cells[(cells["status"] == "published") & (cells["value"] == 0)]
+    assert len(zeros) > 0, "months without payments are a true zero"
+
+
+def test_vocabulary_codes_only(published_random):
+    _, cells, _ = published_random
+    for dim in ("stage", "category", "channel", "donor_type", "volunteer_type", "activity", "purpose"):
+        used = set(cells[dim].dropna())
+        assert used <= set(vocabulary(dim).codes), dim

@@ -1,0 +1,100 @@
+"""`portal sample` reproduces the Nantong report through the real load and publish.
+
+The targets are the generator's own inputs (reference/sample_calibration.toml), so nothing
+here is typed in: the test checks that the pipeline gives back what went in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from portal.sample import CALIBRATION, generate
+from portal.vocab import DIMENSIONS
+from tests.conftest import ROOT
+
+CAL = CALIBRATION["nt_care"]
+
+
+@pytest.fixture(scope="module")
+def figures_json(sample_store) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "portal.cli", "figures", "--format", "json"],
+        env=sample_store.env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def _cell(document: dict, figure: str, programme: str, period: str = "all", **dims) -> dict:
+    wanted = {d: dims.get(d) for d in DIMENSIONS}
+    found = [
+        c
+        for c in document["cells"]
+        if c["figure"] == figure
+        and c["programme"] == programme
+        and c["period"] == period
+        and all(c[d] == v for d, v in wanted.items())
+    ]
+    assert len(found) == 1, (figure, programme, period, dims)
+    return found[0]
+
+
+def test_release_header(figures_json):
+    assert figures_json["as_of"] == CAL["as_of"].isoformat()
+    assert figures_json["k"] == 10
+    assert figures_json["release"]
+
+
+def test_nt_care_reproduces_the_report(figures_json):
+    p = CAL["programme"]
+    assert _cell(figures_json, "funds_raised", p, channel="online")["value"] == CAL["online_funds_raised_fen"] / 100
+    assert _cell(figures_json, "funds_disbursed", p)["value"] == CAL["funds_disbursed_fen"] / 100
+    assert _cell(figures_json, "child_times", p)["value"] == CAL["disbursements"]
+    assert _cell(figures_json, "children_in_care", p)["value"] == CAL["children_in_care"]
+    assert _cell(figures_json, "children_paired", p)["value"] == CAL["children_paired"]
+    assert _cell(figures_json, "volunteers_active", p)["value"] == CAL["volunteers_active"]
+    assert _cell(figures_json, "volunteer_hours", p)["value"] > CAL["min_volunteer_hours"]
+    assert _cell(figures_json, "home_visits", p)["value"] > CAL["min_home_visits"]
+
+
+def test_payroll_giving_comes_on_top(figures_json):
+    p = CAL["programme"]
+    total = _cell(figures_json, "funds_raised", p)["value"]
+    online = _cell(figures_json, "funds_raised", p, channel="online")["value"]
+    payroll = _cell(figures_json, "funds_raised", p, channel="payroll")["value"]
+    assert payroll > 0 and total > online + payroll - 1e-6
+
+
+def test_each_disbursement_follows_its_stage_standard(sample_store):
+    """Every NT-CARE payment is half its stage's yearly standard (one per semester)."""
+    frames = pd.read_csv(sample_store.settings.data_dir / "sample" / "disbursements.csv", dtype=str)
+    from portal.vocab import vocabulary
+
+    nt = frames[frames["programme"] == CAL["programme"]]
+    halves = {s: y / 2 for s, y in CAL["yearly_standard"].items()}
+    stages = nt["stage"].map(vocabulary("stage").lookup)
+    assert (nt["amount"].astype(float).to_numpy() == stages.map(halves).to_numpy()).all()
+
+
+def test_every_programme_is_published(figures_json):
+    programmes = {c["programme"] for c in figures_json["cells"]}
+    assert {"NT-CARE", "LY-MENTOR", "XJ-HEALTH", "CZ-HOSPITAL", "TL-CLOUD", "all"} <= programmes
+
+
+def test_deterministic_and_scaled():
+    one = generate(scale=1, seed=5)
+    again = generate(scale=1, seed=5)
+    for kind in one:
+        pd.testing.assert_frame_equal(one[kind], again[kind])
+    two = generate(scale=2, seed=5)
+    for kind in ("donations", "children", "disbursements", "volunteer_hours"):
+        assert len(two[kind]) == 2 * len(one[kind]), kind
+    assert two["disbursements"]["id_no"].isin(two["children"]["id_no"]).all()
+    assert not two["donations"]["receipt_no"].duplicated().any()
