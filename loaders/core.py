@@ -568,26 +568,13 @@ def detect_encoding(path: Path) -> str:
             sample = f.read(256 * 1024)
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
+    # Only what staff's tools write: GB18030 (and its subsets GBK/GB2312), Big5 from Taiwan
+    # or Hong Kong partners. Anything else is reported as unreadable rather than guessed.
+    best = from_bytes(sample, cp_isolation=["gb18030", "gbk", "gb2312", "big5"]).best()
     if best is None:
-        # Still GB18030 if the sample reads cleanly as it (short files confuse detectors).
-        try:
-            sample.decode("gb18030")
-        except UnicodeDecodeError:
-            raise LookupError("undetectable") from None
-        return "gb18030"
+        raise LookupError("undetectable")
     enc = best.encoding.lower().replace("-", "_")
-    if enc in _CJK_FAMILY or enc.startswith("gb"):
-        return "gb18030"
-    # Detectors sometimes name a single-byte Western page for short Chinese text: prefer
-    # GB18030 whenever the bytes are valid GB18030 and contain CJK once decoded.
-    try:
-        text = sample.decode("gb18030")
-        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
-            return "gb18030"
-    except UnicodeDecodeError:
-        pass
-    return best.encoding
+    return "big5" if enc.startswith("big5") else "gb18030"
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -612,11 +599,8 @@ def open_csv(path: Path, file_label: str, lang: str) -> Table:
     text.seek(0)
     reader = csv.reader(text, delimiter=delimiter)
 
-
     def on_error() -> UnusableFile:
-        return UnusableFile(
-            message("decode_error", lang, file=file_label, row=reader.line_num + 1, encoding=encoding)
-        )
+        return UnusableFile(message("decode_error", lang, file=file_label, row=reader.line_num + 1, encoding=encoding))
 
     return _with_header(enumerate(reader, 1), text.close, encoding, on_error)
 
@@ -649,8 +633,12 @@ def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Tabl
 HEADER_SEARCH = 10  # title rows above the header ("2023年捐赠明细") are skipped
 
 
-def _with_header(it: Iterator[tuple[int, list[Any]]], close: Callable[[], None], encoding,
-                 on_error: Callable[[], UnusableFile] | None = None) -> Table:
+def _with_header(
+    it: Iterator[tuple[int, list[Any]]],
+    close: Callable[[], None],
+    encoding,
+    on_error: Callable[[], UnusableFile] | None = None,
+) -> Table:
     """Buffers the first non-blank rows: the header is the first of them that names the
     kind's required columns (see ``choose_header``)."""
     head: list[tuple[int, list[Any]]] = []
@@ -667,8 +655,7 @@ def _with_header(it: Iterator[tuple[int, list[Any]]], close: Callable[[], None],
         raise on_error() from None
     if not head:
         return Table(header=[], header_row=0, rows=iter(()), encoding=encoding, close=close, on_error=on_error)
-    table = Table(header=head[0][1], header_row=head[0][0], rows=it, encoding=encoding, close=close,
-                  on_error=on_error)
+    table = Table(header=head[0][1], header_row=head[0][0], rows=it, encoding=encoding, close=close, on_error=on_error)
     table.head = head
     return table
 
@@ -1153,8 +1140,13 @@ def run_load(
                         k = file_key(out)
                         first = seen.get(k)
                         if first is not None:
-                            raise RowReject(key_column, "duplicate_key", cells[hmap.positions[key_column]],
-                                            column=hmap.labels[key_column], first=first)
+                            raise RowReject(
+                                key_column,
+                                "duplicate_key",
+                                cells[hmap.positions[key_column]],
+                                column=hmap.labels[key_column],
+                                first=first,
+                            )
                         seen[k] = row_no
                 except RowReject as r:
                     if all(is_empty(c) for c in cells):

@@ -117,8 +117,10 @@ def make_row(ctx: Context, pos: dict[str, int]):
         fen = None
         if v.__class__ is str:
             whole, dot, frac = v.partition(".")
-            if whole.isdecimal() and len(whole) <= 13 and (
-                not dot or (frac.isdecimal() and len(frac) <= 2) or (not frac and dot)
+            if (
+                whole.isdecimal()
+                and len(whole) <= 13
+                and (not dot or (frac.isdecimal() and len(frac) <= 2) or (not frac and dot))
             ):
                 fen = int(whole) * 100 + (int(frac) * (10 if len(frac) == 1 else 1) if frac else 0)
         if fen is None:
