@@ -315,7 +315,10 @@ def _release_id(session: Session, today: dt.date) -> str:
 
 
 def _cell_key(frame: pd.DataFrame) -> pd.Series:
-    return frame[["figure", "programme", "period", *DIMENSIONS]].astype(str).agg("|".join, axis=1)
+    key = frame["figure"].astype(str)
+    for column in ("programme", "period", *DIMENSIONS):
+        key = key + "|" + frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    return key
 
 
 def _corrections(
