@@ -1144,7 +1144,7 @@ def run_load(
                                 key_column,
                                 "duplicate_key",
                                 cells[hmap.positions[key_column]],
-                                column=hmap.labels[key_column],
+                                label=hmap.labels[key_column],
                                 first=first,
                             )
                         seen[k] = row_no
