@@ -26,10 +26,12 @@ run: install
 	$(BIN)/portal sample --if-empty
 	$(BIN)/portal serve --port $(PORT)
 
-## make test: lint, then the whole test suite
+## make test: lint, then the whole test suite (on SQLite, and on PostgreSQL when it is installed)
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@if [ -z "$$PORTAL_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+	  export PORTAL_TEST_POSTGRES_URL="$$(.ci/start-postgres)"; fi; \
 	$(BIN)/python -m pytest
 
 lint: install-dev

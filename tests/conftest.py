@@ -44,10 +44,48 @@ class Deployment:
         }
 
 
-def new_deployment(data_dir: Path) -> Deployment:
+POSTGRES_ADMIN_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def require_postgres() -> str:
+    """The admin URL of the test PostgreSQL server. Skips on a laptop without one; under
+    CI=true (or REQUIRE_POSTGRES) a missing server is a failure, never a skip."""
+    if POSTGRES_ADMIN_URL:
+        return POSTGRES_ADMIN_URL
+    if os.environ.get("CI") == "true" or os.environ.get("REQUIRE_POSTGRES"):
+        pytest.fail("PORTAL_TEST_POSTGRES_URL is not set: CI must run the suite against PostgreSQL")
+    pytest.skip("no PostgreSQL server (set PORTAL_TEST_POSTGRES_URL, e.g. from .ci/start-postgres)")
+
+
+def postgres_databases(tag: str) -> tuple[str, str]:
+    """Two fresh databases on the test server: a working and a published store."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(require_postgres())
+    admin = make_engine(admin_url.render_as_string(hide_password=False)).execution_options(isolation_level="AUTOCOMMIT")
+    urls = []
+    with admin.connect() as connection:
+        for store in ("working", "published"):
+            name = f"t_{tag}_{store}"
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            urls.append(admin_url.set(database=name).render_as_string(hide_password=False))
+    admin.dispose()
+    return urls[0], urls[1]
+
+
+def new_deployment(data_dir: Path, backend: str = "sqlite") -> Deployment:
     data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode()
-    settings = Settings(data_dir=data_dir, pseudonym_key=key.decode())
+    if backend == "postgresql":
+        working_url, published_url = postgres_databases(secrets.token_hex(6))
+        settings = Settings(
+            data_dir=data_dir, pseudonym_key=key.decode(), working_url=working_url, published_url=published_url
+        )
+    else:
+        settings = Settings(data_dir=data_dir, pseudonym_key=key.decode())
     stores.migrate(make_engine(settings.working_store_url), "working")
     stores.migrate(make_engine(settings.published_store_url), "published")
     return Deployment(settings, key)
@@ -68,15 +106,25 @@ def load_frames(deployment: Deployment, frames: dict[str, pd.DataFrame], raw_dir
     return results
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """Store-using tests run once on SQLite and once on a real PostgreSQL server."""
+    if request.param == "postgresql":
+        require_postgres()
+    return request.param
+
+
 @pytest.fixture
-def deployment(tmp_path) -> Deployment:
-    return new_deployment(tmp_path / "data")
+def deployment(tmp_path, backend) -> Deployment:
+    return new_deployment(tmp_path / "data", backend)
 
 
-@pytest.fixture(scope="session")
-def sample_store(tmp_path_factory) -> Deployment:
+@pytest.fixture(scope="session", params=BACKENDS)
+def sample_store(request, tmp_path_factory) -> Deployment:
     """The real `portal sample` (scale 1) in a fresh data directory, through the CLI."""
-    deployment = new_deployment(tmp_path_factory.mktemp("sample") / "data")
+    if request.param == "postgresql":
+        require_postgres()
+    deployment = new_deployment(tmp_path_factory.mktemp("sample") / "data", request.param)
     done = subprocess.run(
         [sys.executable, "-m", "portal.cli", "--lang", "en", "sample"],
         env=deployment.env(),

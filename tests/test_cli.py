@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import ROOT, new_deployment
+from tests.conftest import ROOT
 from tests.factories import random_raw
 
 
@@ -23,8 +23,7 @@ def portal(deployment, *args, env=None):
     )
 
 
-def test_init_creates_stores_and_a_private_key(tmp_path):
-    deployment = new_deployment(tmp_path / "d")
+def test_init_creates_stores_and_a_private_key(deployment):
     env = deployment.env()
     del env["PORTAL_PSEUDONYM_KEY"]
     done = portal(deployment, "--lang", "en", "init", env=env)
@@ -34,8 +33,7 @@ def test_init_creates_stores_and_a_private_key(tmp_path):
     assert key_file.read_text().strip() not in done.stdout + done.stderr
 
 
-def test_load_refuses_without_a_key(tmp_path):
-    deployment = new_deployment(tmp_path / "d")
+def test_load_refuses_without_a_key(deployment, tmp_path):
     path = tmp_path / "programmes.csv"
     random_raw(1)["programmes"].to_csv(path, index=False)
     env = deployment.env()
@@ -47,8 +45,7 @@ def test_load_refuses_without_a_key(tmp_path):
     assert zh.returncode == 2 and "密钥" in zh.stderr
 
 
-def test_load_json_summary_and_missing_file(tmp_path):
-    deployment = new_deployment(tmp_path / "d")
+def test_load_json_summary_and_missing_file(deployment, tmp_path):
     path = tmp_path / "programmes.csv"
     frame = random_raw(1)["programmes"]
     frame.to_csv(path, index=False)
@@ -61,8 +58,7 @@ def test_load_json_summary_and_missing_file(tmp_path):
     assert missing.returncode == 2 and "nope.csv" in missing.stderr
 
 
-def test_publish_k_floor_and_empty_store(tmp_path):
-    deployment = new_deployment(tmp_path / "d")
+def test_publish_k_floor_and_empty_store(deployment):
     low = portal(deployment, "--lang", "en", "publish", "--k", "4")
     assert low.returncode == 2 and "5" in low.stderr
     empty = portal(deployment, "--lang", "en", "publish")

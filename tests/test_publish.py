@@ -9,7 +9,7 @@ import pytest
 from portal import periods, publish, queries
 from portal.figures import BY_KEY
 from portal.vocab import DIMENSIONS, vocabulary
-from tests.conftest import load_frames
+from tests.conftest import BACKENDS, load_frames, new_deployment, require_postgres
 from tests.factories import COUNTIES, random_raw
 
 K = 5
@@ -39,12 +39,12 @@ def _totals(cells: pd.DataFrame, figure: str) -> pd.DataFrame:
     return cells[mask].set_index(["programme", "period"])
 
 
-@pytest.fixture(scope="module")
-def published_random(tmp_path_factory):
-    from tests.conftest import new_deployment
-
+@pytest.fixture(scope="module", params=BACKENDS)
+def published_random(request, tmp_path_factory):
+    if request.param == "postgresql":
+        require_postgres()
     base = tmp_path_factory.mktemp("oracle")
-    deployment = new_deployment(base / "data")
+    deployment = new_deployment(base / "data", request.param)
     frames = random_raw(7)
     load_frames(deployment, frames, base / "raw")
     result = publish.publish(working=deployment.working, published=deployment.published, k=K)
@@ -208,3 +208,17 @@ def test_vocabulary_codes_only(published_random):
     for dim in ("stage", "category", "channel", "donor_type", "volunteer_type", "activity", "purpose"):
         used = set(cells[dim].dropna())
         assert used <= set(vocabulary(dim).codes), dim
+
+
+def test_sqlite_and_postgresql_give_identical_cells(tmp_path):
+    """The same rows give the same release on either store (Arrow in, DuckDB computes)."""
+    require_postgres()
+    frames = random_raw(23, children=60, disbursements=150, donations=100, records=150)
+    results = []
+    for backend in BACKENDS:
+        deployment = new_deployment(tmp_path / backend, backend)
+        load_frames(deployment, frames, tmp_path / f"raw-{backend}")
+        release = publish.publish(working=deployment.working, published=deployment.published, k=K)
+        cells = queries.cells(engine=deployment.published, release_id=release.release_id)
+        results.append(cells.sort_values(["figure", "programme", "period", *DIMENSIONS]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(results[0], results[1])

@@ -9,13 +9,12 @@ import pytest
 
 from portal import periods, publish, queries
 from portal.models.published import Cell
-from tests.conftest import load_frames, new_deployment
+from tests.conftest import load_frames
 from tests.factories import random_raw
 
 
 @pytest.fixture
-def loaded(tmp_path):
-    deployment = new_deployment(tmp_path / "data")
+def loaded(deployment, tmp_path):
     frames = random_raw(11)
     load_frames(deployment, frames, tmp_path / "raw")
     return deployment, frames, tmp_path
