@@ -74,8 +74,9 @@ def test_payroll_giving_comes_on_top(figures_json):
 
 def test_each_disbursement_follows_its_stage_standard(sample_store):
     """Every NT-CARE payment is half its stage's yearly standard (one per semester)."""
-    frames = pd.read_csv(sample_store.settings.data_dir / "sample" / "disbursements.csv", dtype=str)
     from portal.vocab import vocabulary
+
+    frames = generate(scale=1)["disbursements"]
 
     nt = frames[frames["programme"] == CAL["programme"]]
     halves = {s: y / 2 for s, y in CAL["yearly_standard"].items()}
@@ -98,3 +99,20 @@ def test_deterministic_and_scaled():
         assert len(two[kind]) == 2 * len(one[kind]), kind
     assert two["disbursements"]["id_no"].isin(two["children"]["id_no"]).all()
     assert not two["donations"]["receipt_no"].duplicated().any()
+
+
+def test_sample_files_are_what_staff_hand_over(sample_store):
+    """GB18030 with Chinese headers, a workbook with Chinese dates and ¥ amounts, UTF-8-BOM
+    with English headers: the real loaders took them all (the fixture's load succeeded)."""
+    folder = sample_store.settings.data_dir / "sample"
+    children = (folder / "children.csv").read_bytes()
+    assert not children.startswith(b"\xef\xbb\xbf")
+    assert children.decode("gb18030").splitlines()[0].startswith("身份证号")
+    hours = (folder / "volunteer_hours.csv").read_bytes()
+    assert hours.startswith(b"\xef\xbb\xbf") and hours[3:].decode("utf-8").split(",")[0].isascii()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(folder / "disbursements.xlsx", read_only=True).active
+    rows = list(sheet.iter_rows(min_row=3, max_row=3, values_only=True))
+    assert any(isinstance(v, str) and v.startswith("¥") for v in rows[0])
+    assert any(isinstance(v, str) and v.endswith("日") and "年" in v for v in rows[0])
