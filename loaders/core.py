@@ -402,6 +402,8 @@ def phone_cell(column: str, value: Any) -> str | None:
 
 def name_text(value: Any) -> str:
     """A name as fed to a pseudonym: NFKC, no spaces (``张 三`` = ``张三``)."""
+    if value.__class__ is str and " " not in value and unicodedata.is_normalized("NFKC", value):
+        return value.strip()
     return "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
 
 
@@ -871,7 +873,8 @@ class KindSpec:
     key: tuple[str, ...]  # conflict target
     make_row: Callable[[Context, dict[str, int]], Callable[[list[Any]], tuple]]
     person_col: str | None = None  # an out column holding a pseudonym to turn into person.id
-    file_key: Callable[[tuple], Any] | None = None  # duplicate-in-file detection
+    # duplicate-in-file detection: an index into the row function's output, or a function of it
+    file_key: int | Callable[[list], Any] | None = None
     file_key_column: str | None = None
     check_header: Callable[[set[str], str, str], None] | None = None
     needs_reference: bool = True
@@ -1137,9 +1140,9 @@ def run_load(
                 try:
                     out = row_fn(cells)
                     if file_key is not None:
-                        k = file_key(out)
-                        first = seen.get(k)
-                        if first is not None:
+                        k = out[file_key] if file_key.__class__ is int else file_key(out)
+                        first = seen.setdefault(k, row_no)
+                        if first != row_no:
                             raise RowReject(
                                 key_column,
                                 "duplicate_key",
@@ -1147,7 +1150,6 @@ def run_load(
                                 label=hmap.labels[key_column],
                                 first=first,
                             )
-                        seen[k] = row_no
                 except RowReject as r:
                     if all(is_empty(c) for c in cells):
                         continue  # only spaces or dashes: still a blank row

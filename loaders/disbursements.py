@@ -95,6 +95,6 @@ SPEC = KindSpec(
     ),
     key=("payment_no",),
     make_row=make_row,
-    file_key=lambda out: out[0],
+    file_key=0,
     file_key_column="payment_no",
 )

@@ -166,6 +166,6 @@ SPEC = KindSpec(
     key=("receipt_no",),
     make_row=make_row,
     person_col="donor_id",
-    file_key=lambda out: out[0],
+    file_key=0,
     file_key_column="receipt_no",
 )

@@ -44,7 +44,7 @@ SPEC = KindSpec(
     out_cols=("code", "name_zh", "name_en", "started_on", "description_zh", "description_en"),
     key=("code",),
     make_row=make_row,
-    file_key=lambda out: out[0],
+    file_key=0,
     file_key_column="code",
     needs_reference=False,
 )

@@ -144,7 +144,7 @@ SPEC = KindSpec(
     key=("record_no",),
     make_row=make_row,
     person_col="volunteer_id",
-    file_key=lambda out: out[0],
+    file_key=0,
     file_key_column="record_no",
     check_header=check_header,
 )
