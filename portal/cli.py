@@ -224,8 +224,10 @@ def cmd_sample(args, settings: Settings) -> int:
             print(say("sample_exists", args.lang))
             return 0
     out_dir = Path(args.out) if args.out else settings.data_dir / "sample"
-    frames = sample.generate(scale=args.scale, seed=args.seed)
-    files = list(sample.write(frames, out_dir, staff_formats=args.scale <= sample.STAFF_FORMATS_UP_TO_SCALE))
+    if args.scale <= sample.STAFF_FORMATS_UP_TO_SCALE:
+        files = list(sample.write(sample.generate(scale=args.scale, seed=args.seed), out_dir))
+    else:
+        files = sample.write_streaming(out_dir, scale=args.scale, seed=args.seed)
     print(say("sample_written", args.lang, scale=args.scale, path=out_dir))
     cmd_init(args, settings)
     for kind, path in files:

@@ -913,18 +913,38 @@ def reference_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def generate(*, scale: int = 1, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """Every raw table of the sample, canonical column names."""
+def _units(scale: int, seed: int) -> Iterator[dict[str, pd.DataFrame]]:
+    """The reference tables, then one dict of raw tables per copy of the five programmes."""
     rng = np.random.default_rng(seed)
     people = People(rng)
-    raw = Raw()
-    for kind, frame in reference_tables().items():
-        raw.add(kind, frame)
+    yield reference_tables()
     for unit in range(scale):
+        raw = Raw()
         _nt_care(raw, people, rng, unit)
         for shape in SHAPES:
             _shaped_programme(raw, people, rng, unit, shape)
-    return {kind: raw.frame(kind) for kind in LOAD_ORDER}
+        yield {kind: raw.frame(kind) for kind in raw.tables}
+
+
+def generate(*, scale: int = 1, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """Every raw table of the sample, canonical column names."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for unit in _units(scale, seed):
+        for kind, frame in unit.items():
+            parts.setdefault(kind, []).append(frame)
+    return {kind: pd.concat(parts[kind], ignore_index=True) if kind in parts else pd.DataFrame() for kind in LOAD_ORDER}
+
+
+def write_streaming(out_dir: Path, *, scale: int, seed: int = DEFAULT_SEED) -> list[tuple[str, Path]]:
+    """Large scales: plain UTF-8 CSVs appended one copy at a time, so memory stays flat."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {kind: out_dir / f"{kind}.csv" for kind in LOAD_ORDER}
+    for path in paths.values():
+        path.unlink(missing_ok=True)
+    for unit in _units(scale, seed):
+        for kind, frame in unit.items():
+            frame.to_csv(paths[kind], mode="a", header=not paths[kind].exists(), index=False, encoding="utf-8")
+    return [(kind, paths[kind]) for kind in LOAD_ORDER]
 
 
 # How each file reaches the loaders at small scales: what staff really hand over (raw-formats.md).
