@@ -687,8 +687,13 @@ class RejectsWriter:
         self.count = 0
         self._f = None
         self._w = None
+        self._last_row = 0
+        self._sorted = True
 
     def add(self, row: int, column_label: str, reason: str, value: str) -> None:
+        if row < self._last_row:
+            self._sorted = False  # a duplicate found when its chunk was written
+        self._last_row = max(self._last_row, row)
         if self._f is None:
             self._f = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self._w = csv.writer(self._f)
@@ -702,6 +707,12 @@ class RejectsWriter:
                 self.path.unlink()  # a stale list from an earlier run would mislead
             return None
         self._f.close()
+        if not self._sorted:  # staff read it top to bottom: put the late rows in place
+            with open(self._tmp, encoding="utf-8-sig", newline="") as f:
+                header, *rows = list(csv.reader(f))
+            rows.sort(key=lambda r: int(r[0]))
+            with open(self._tmp, "w", encoding="utf-8-sig", newline="") as f:
+                csv.writer(f).writerows([header, *rows])
         os.replace(self._tmp, self.path)
         return str(self.path)
 
@@ -747,6 +758,36 @@ class ChunkWriter:
 
     def close(self) -> int:
         return self.changes
+
+
+class KeyRegistry:
+    """The keys of a file already written, as sorted 64-bit hashes with their row numbers:
+    16 bytes a row in two NumPy arrays instead of a Python dict (memory stays flat-ish on a
+    million rows). Two different keys with the same 64-bit hash (odds ~1e-8 in a million rows)
+    would be reported as a duplicate, never silently merged."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.np = np
+        self.hashes = np.empty(0, dtype=np.int64)
+        self.rows = np.empty(0, dtype=np.int64)
+
+    def first_rows(self, hashes: list[int]) -> list[int]:
+        """For each hash, the row where it was first seen, or -1."""
+        np = self.np
+        if not len(self.hashes) or not hashes:
+            return [-1] * len(hashes)
+        h = np.array(hashes, dtype=np.int64)
+        idx = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
+        return np.where(self.hashes[idx] == h, self.rows[idx], -1).tolist()
+
+    def add(self, hashes: list[int], rows: list[int]) -> None:
+        np = self.np
+        h = np.concatenate([self.hashes, np.array(hashes, dtype=np.int64)])
+        r = np.concatenate([self.rows, np.array(rows, dtype=np.int64)])
+        order = np.argsort(h, kind="stable")  # two sorted runs: merged in linear time
+        self.hashes, self.rows = h[order], r[order]
 
 
 class PersonIds:
@@ -1112,10 +1153,12 @@ def run_load(
         person_at = spec.out_cols.index(spec.person_col) if spec.person_col else None
         persons = PersonIds(cur, d)
         file_key = spec.file_key
-        seen: dict[Any, int] = {}
         width = hmap.width + 1
         pad = [None] * width
         chunk: list[list[Any]] = []
+        chunk_cells: list[list[Any]] = []  # the raw rows of ``chunk`` (masked values of late rejects)
+        chunk_keys: dict[int, int] = {}  # key hash -> row number, for this chunk
+        earlier = KeyRegistry()  # keys of the chunks already written
         n_rows = loaded = 0
 
         def write(rows: list[list[Any]]) -> int:
@@ -1130,6 +1173,38 @@ def run_load(
 
         writer = ChunkWriter(write)
         key_column = spec.file_key_column or spec.key[0]
+        key_pos = hmap.positions[key_column]
+
+        def reject_duplicate(row_no: int, cells: list[Any], first: int) -> None:
+            rejects.add(
+                row_no,
+                hmap.labels[key_column],
+                message("duplicate_key", lang, label=hmap.labels[key_column], first=first),
+                mask(cells[key_pos], pii.get(key_column)),
+            )
+
+        def flush() -> int:
+            """Writes the chunk less the keys an earlier chunk had; returns how many it dropped."""
+            nonlocal chunk, chunk_cells
+            dropped = 0
+            if file_key is not None:
+                hashes, row_nos = list(chunk_keys), list(chunk_keys.values())
+                firsts = earlier.first_rows(hashes)
+                if any(f >= 0 for f in firsts):
+                    keep = [i for i, f in enumerate(firsts) if f < 0]
+                    for i, f in enumerate(firsts):
+                        if f >= 0:
+                            reject_duplicate(row_nos[i], chunk_cells[i], f)
+                    dropped = len(chunk) - len(keep)
+                    chunk = [chunk[i] for i in keep]
+                    hashes, row_nos = [hashes[i] for i in keep], [row_nos[i] for i in keep]
+                earlier.add(hashes, row_nos)
+                chunk_keys.clear()
+            if chunk:
+                writer.put(chunk)
+            chunk, chunk_cells = [], []
+            return dropped
+
         try:
             for row_no, cells in rows:  # decode errors: see the except below
                 n = len(cells)
@@ -1140,15 +1215,11 @@ def run_load(
                 try:
                     out = row_fn(cells)
                     if file_key is not None:
-                        k = out[file_key] if file_key.__class__ is int else file_key(out)
-                        first = seen.setdefault(k, row_no)
+                        k = hash(out[file_key] if file_key.__class__ is int else file_key(out))
+                        first = chunk_keys.setdefault(k, row_no)
                         if first != row_no:
                             raise RowReject(
-                                key_column,
-                                "duplicate_key",
-                                cells[hmap.positions[key_column]],
-                                label=hmap.labels[key_column],
-                                first=first,
+                                key_column, "duplicate_key", cells[key_pos], label=hmap.labels[key_column], first=first
                             )
                 except RowReject as r:
                     if all(is_empty(c) for c in cells):
@@ -1164,11 +1235,10 @@ def run_load(
                 n_rows += 1
                 loaded += 1
                 chunk.append(out)
+                chunk_cells.append(cells)
                 if len(chunk) >= CHUNK:
-                    writer.put(chunk)
-                    chunk = []
-            if chunk:
-                writer.put(chunk)
+                    loaded -= flush()
+            loaded -= flush()
         except (UnicodeDecodeError, csv.Error):
             if table.on_error is None:
                 raise

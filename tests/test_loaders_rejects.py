@@ -401,3 +401,21 @@ def test_children_derive_gender_birth_and_age_band(env):
         )
     )
     assert bands == sorted(["0-5", "6-11", "12-14", "15-17", "18+"])
+
+
+def test_duplicate_key_across_chunks(env, monkeypatch):
+    import loaders.core as core
+
+    engine, tmp, *_ = env
+    monkeypatch.setattr(core, "CHUNK", 3)
+    rows = [*valid_rows("donations", env), dict(valid_rows("donations", env)[1], amount="99")]
+    result = load_file("donations", write_dicts(tmp / "d.csv", rows), engine=engine, key=KEY, lang="en")
+    assert (result.rows, result.loaded, result.rejected) == (len(rows), len(rows) - 1, 1)
+    rejects = list(csv.reader(io.StringIO((tmp / "d.csv.rejects.csv").read_text(encoding="utf-8-sig"))))
+    assert rejects[1][:2] == [str(len(rows) + 1), "receipt_no"]
+    assert reason_matches(rejects[1][2], "duplicate_key", "en") and "(row 3)" in rejects[1][2]
+    # the first occurrence stands
+    amount = rows_of(
+        tmp / "working.db", f"SELECT amount_fen FROM donation WHERE receipt_no = '{rows[1]['receipt_no']}'"
+    )
+    assert amount == [(round(float(rows[1]["amount"]) * 100),)]
