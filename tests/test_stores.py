@@ -1,0 +1,31 @@
+"""The two stores: migrations, and the portal's read-only connection to the published store."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from portal import publish, queries
+from portal.db import make_engine
+from portal.models import published, working
+from tests.conftest import load_frames
+from tests.factories import random_raw
+
+
+def test_migrations_create_every_model_table(deployment):
+    assert set(working.metadata.tables) <= set(inspect(deployment.working).get_table_names())
+    assert set(published.metadata.tables) <= set(inspect(deployment.published).get_table_names())
+
+
+def test_read_only_engine_reads_but_cannot_write(deployment, tmp_path):
+    load_frames(deployment, random_raw(3, children=30, disbursements=60, donations=40, records=60), tmp_path / "raw")
+    release = publish.publish(working=deployment.working, published=deployment.published, k=5)
+    reader = make_engine(deployment.settings.published_store_url, read_only=True)
+    assert queries.current_release(engine=reader).id == release.release_id
+    assert len(queries.cells(engine=reader, release_id=release.release_id)) == release.cells
+    with pytest.raises(DBAPIError), reader.begin() as connection:
+        connection.execute(text("DELETE FROM cell"))
+    with pytest.raises(DBAPIError), reader.begin() as connection:
+        connection.execute(text("UPDATE release SET k = 1"))
+    assert queries.current_release(engine=reader).k == 5
