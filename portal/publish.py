@@ -75,6 +75,9 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Non
             columns.append(f"CAST({field.name} AS BOOLEAN) AS {field.name}")
         else:
             columns.append(field.name)
+    if name == "donations":
+        # dominance treats each anonymous gift as its own donor
+        columns.append("coalesce(donor_id, -row_number() OVER ()) AS donor_key")
     con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(columns)} FROM {name}_raw")
     con.unregister(f"{name}_raw")
 
@@ -201,11 +204,7 @@ def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) ->
             frame = con.execute(_cube_sql(family, f"{family}_p")).df()
             wide[family] = _label_groups(frame, dims)
         dims = _family_dims("donations")
-        con.execute(
-            "CREATE TEMP VIEW donations_k AS SELECT *, coalesce(donor_id, -row_number() OVER ()) AS donor_key "
-            "FROM donations_p"
-        )
-        top = _label_groups(con.execute(_dominance_sql("donations_k")).df(), dims)
+        top = _label_groups(con.execute(_dominance_sql("donations_p")).df(), dims)
         top["top1_fen"] = top["top2"].map(lambda xs: xs[0] if len(xs) else 0)
         top["top2_fen"] = top["top2"].map(lambda xs: sum(xs))
         wide["donations"] = wide["donations"].merge(
