@@ -382,6 +382,8 @@ def id_cell(column: str, value: Any, *, required: bool = True) -> IdInfo | None:
         if required:
             raise RowReject(column, "required_missing", value)
         return None
+    if isinstance(value, float):  # Excel kept only 15 significant digits: the number is lost
+        raise RowReject(column, "id_as_number", value)
     try:
         return parse_id_no(value)
     except ValueError as exc:
@@ -1073,6 +1075,8 @@ def run_load(
 ) -> LoadResult:
     path = Path(path)
     file_label = path.name
+    if isinstance(key, str):
+        key = key.encode()
     if not key:
         raise UnusableFile(message("no_key", lang))
     pseudonym = fast_pseudonymiser(key)
@@ -1255,9 +1259,18 @@ def run_load(
             )
             raise StrictRejected(result)
         if changes == 0 and previous is not None:
+            # Loaded before and nothing differs: no batch is recorded. The rows that were bad
+            # are still bad, so they are still listed.
             dbapi.rollback()
             return LoadResult(
-                spec.kind, str(path), n_rows, 0, 0, rejects.finish(), unchanged=True, ignored_columns=hmap.ignored
+                spec.kind,
+                str(path),
+                n_rows,
+                0,
+                rejected,
+                rejects.finish(),
+                unchanged=True,
+                ignored_columns=hmap.ignored,
             )
         cur.execute(
             f"UPDATE batch SET rows = {d.ph}, loaded = {d.ph}, rejected = {d.ph} WHERE id = {d.ph}",

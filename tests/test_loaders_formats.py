@@ -259,3 +259,20 @@ def test_guess_kind_from_chinese_headers(tmp_path):
         ("stage_standards", ["项目", "学段", "每年每人标准（元）"]),
     ]:
         assert guess_kind(write_csv(tmp_path / f"{kind}.csv", header, [])) == kind
+
+
+def test_xlsx_id_number_stored_as_number_is_explained(store):
+    engine, tmp, db = store
+    rng = random.Random(14)
+    good, lost = make_id(rng), make_id(rng)
+    header = ["身份证号", "姓名", "县区", "困境类型", "纳入日期", "项目"]
+    rows = [
+        [good, "甲", "海门区", "孤儿", dt.date(2023, 1, 5), "NT-CARE"],
+        [float(lost[:17] + "0"), "乙", "海门区", "孤儿", dt.date(2023, 1, 5), "NT-CARE"],
+    ]
+    path = xlsx(tmp / "c.xlsx", {"名册": [header, *rows]})
+    r = load_file("children", path, engine=engine, key=KEY.decode(), lang="en")
+    assert (r.loaded, r.rejected) == (1, 1)
+    text = (tmp / "c.xlsx.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "as a number" in text and lost[4:14] not in text
+    assert rows_of(db, "SELECT COUNT(*) FROM child") == [(1,)]
