@@ -117,3 +117,19 @@ def corrections(*, engine: Engine) -> pd.DataFrame:
     query = select(*(getattr(Correction, c) for c in columns)).order_by(Correction.id.desc())
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=columns)
+
+
+def periods(*, engine: Engine, release_id: str) -> list[str]:
+    """The distinct period keys of a release's cells (the fixed grid publish wrote)."""
+    query = select(Cell.period).where(Cell.release_id == release_id).distinct()
+    with engine.connect() as connection:
+        return sorted(r[0] for r in connection.execute(query).all())
+
+
+def regions(*, engine: Engine, release_id: str, programme: str | None = None) -> list[str]:
+    """The region codes that appear in a release's cells (of one programme, if given)."""
+    query = select(Cell.region).where(Cell.release_id == release_id, Cell.region.is_not(None)).distinct()
+    if programme:
+        query = query.where(Cell.programme == programme)
+    with engine.connect() as connection:
+        return sorted(r[0] for r in connection.execute(query).all())

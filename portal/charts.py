@@ -1,0 +1,299 @@
+"""Altair charts of published cells. Pure: no Streamlit here, so every chart is tested alone.
+
+A chart's data is exactly the cells of its view (``select``), with the labels and formatted
+text added beside them; a withheld cell keeps a null value and is drawn as a "少于K" marker,
+never as a zero bar. Colours for stages, categories, regions … are derived here, in ONE place,
+from vocabulary order and region-code order, on colour-blind-safe palettes."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from portal import formatting
+from portal.figures import BY_KEY
+from portal.i18n import t
+from portal.queries import CELL_COLUMNS
+from portal.vocab import DIMENSIONS, vocabulary
+
+# Okabe & Ito (2008) colour-blind-safe palette, then Tableau10 for vocabularies longer than it.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+TABLEAU10 = (
+    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+    "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
+)  # fmt: skip
+SINGLE = "#0072B2"
+WITHHELD_GREY = "#8C8C8C"
+
+
+def palette(n: int) -> tuple[str, ...]:
+    base = OKABE_ITO[:7] if n <= 7 else TABLEAU10
+    return tuple(base[i % len(base)] for i in range(n))
+
+
+def color_map(dimension: str, codes_in_order: list[str] | None = None) -> dict[str, str]:
+    """code -> colour. Vocabularies by their declared order; regions (and programmes) by code
+    order of all the release's codes, so a county keeps its colour on every page."""
+    codes = sorted(codes_in_order or []) if dimension in ("region", "programme") else list(vocabulary(dimension).codes)
+    return dict(zip(codes, palette(len(codes)), strict=True))
+
+
+def label(dimension: str, code, lang: str, names: dict | None = None) -> str:
+    """The label of a dimension's code: vocabularies from portal.vocab, regions and
+    programmes from the release's Label rows (``names[(dimension, code)] = (zh, en)``)."""
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return ""
+    if dimension in ("region", "programme"):
+        pair = (names or {}).get((dimension, code))
+        return (pair[0] if lang == "zh" else pair[1]) if pair else str(code)
+    return vocabulary(dimension).label(code, lang)
+
+
+def select(cells: pd.DataFrame, figure: str, period: str, by: tuple[str, ...] = (), where: dict | None = None):
+    """The cells of one view: a figure in a period, broken down by ``by`` (those dimensions
+    set), with ``where`` dimensions fixed, and every other dimension null (no breakdown)."""
+    where = where or {}
+    frame = cells[(cells["figure"] == figure) & (cells["period"] == period)]
+    for dim in DIMENSIONS:
+        if dim in where:
+            frame = frame[frame[dim] == where[dim]]
+        elif dim in by:
+            frame = frame[frame[dim].notna()]
+        else:
+            frame = frame[frame[dim].isna()]
+    return frame.reset_index(drop=True)
+
+
+def over_time(cells: pd.DataFrame, figure: str, period_keys: list[str], where: dict | None = None):
+    """The total cells of a figure over a list of periods (in that order)."""
+    parts = [select(cells, figure, p, where=where) for p in period_keys]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return cells.iloc[0:0][list(CELL_COLUMNS)].copy()
+    return pd.concat(parts, ignore_index=True)
+
+
+def annotate(view: pd.DataFrame, dimension: str | None, lang: str, k: int, names: dict | None = None):
+    """The view's cells plus what a reader needs: label, formatted text, status and reason."""
+    frame = view[list(CELL_COLUMNS)].copy()
+    frame["value"] = frame["value"].where(frame["status"] == "published")
+    frame["label"] = [label(dimension, c, lang, names) for c in frame[dimension]] if dimension else [""] * len(frame)
+    frame["figure_name"] = [BY_KEY[f].name(lang) for f in frame["figure"]]
+    frame["period_label"] = [formatting.period(p, lang) for p in frame["period"]]
+    frame["text"] = [
+        formatting.cell(f, v, s, lang, k)
+        for f, v, s in zip(frame["figure"], frame["value"], frame["status"], strict=True)
+    ]
+    frame["note"] = [
+        formatting.reason(r, lang, k) if s != "published" else ""
+        for r, s in zip(frame["reason"], frame["status"], strict=True)
+    ]
+    return frame
+
+
+def _order(frame: pd.DataFrame, dimension: str) -> list[str]:
+    if dimension in ("region", "programme"):
+        return list(frame["label"])  # the caller ranks them
+    order = {c: i for i, c in enumerate(vocabulary(dimension).codes)}
+    return list(frame.assign(_o=frame[dimension].map(order)).sort_values("_o")["label"])
+
+
+def _tooltip(lang: str, figure: str) -> list:
+    return [
+        alt.Tooltip("label:N", title=t("col.label", lang)),
+        alt.Tooltip("figure_name:N", title=t("col.figure", lang)),
+        alt.Tooltip("period_label:N", title=t("col.period", lang)),
+        alt.Tooltip("text:N", title=t("col.value", lang)),
+        alt.Tooltip("note:N", title=t("col.note", lang)),
+    ]
+
+
+def _axis_title(figure: str, lang: str) -> str:
+    fig = BY_KEY[figure]
+    return (
+        f"{fig.name(lang)}（{t(f'unit.{fig.unit}', lang)}）"
+        if lang == "zh"
+        else f"{fig.name(lang)} ({t(f'unit.{fig.unit}', lang)})"
+    )
+
+
+def bar(
+    view: pd.DataFrame,
+    figure: str,
+    dimension: str,
+    lang: str,
+    k: int,
+    *,
+    title: str,
+    names: dict | None = None,
+    colors: dict[str, str] | None = None,
+    rank: bool = False,
+) -> alt.LayerChart:
+    """Horizontal bars of one breakdown; withheld parts are a grey "少于K" label at zero."""
+    data = annotate(view, dimension, lang, k, names)
+    if rank:
+        data = data.sort_values("value", ascending=False, na_position="last", kind="stable")
+        order = list(data["label"])
+    else:
+        order = _order(data, dimension)
+    colors = colors or color_map(dimension, list(data[dimension].dropna()))
+    present = [c for c in colors if c in set(data[dimension])]
+    domain = [label(dimension, c, lang, names) for c in present]
+    scale = alt.Scale(domain=domain, range=[colors[c] for c in present])
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160))
+    base = alt.Chart(data)
+    bars = (
+        base.mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=_axis_title(figure, lang)),
+            y=y,
+            color=alt.Color("label:N", scale=scale, legend=None),
+            tooltip=_tooltip(lang, figure),
+        )
+        .transform_filter("datum.status === 'published'")
+    )
+    values = (
+        base.mark_text(align="left", dx=3, fontSize=11)
+        .encode(x=alt.X("value:Q"), y=y, text="text:N", tooltip=_tooltip(lang, figure))
+        .transform_filter("datum.status === 'published'")
+    )
+    hidden = (
+        base.mark_text(align="left", dx=3, fontStyle="italic", color=WITHHELD_GREY, fontSize=11)
+        .encode(x=alt.datum(0), y=y, text="text:N", tooltip=_tooltip(lang, figure))
+        .transform_filter("datum.status !== 'published'")
+    )
+    height = max(60, 26 * len(data))
+    return alt.layer(bars, values, hidden, data=data).properties(title=title, height=height, width="container")
+
+
+def trend(
+    cells_over_time: pd.DataFrame,
+    lang: str,
+    k: int,
+    *,
+    title: str,
+    small: bool = False,
+) -> alt.LayerChart:
+    """A line over periods per figure; withheld periods are gaps with a grey marker, not 0."""
+    data = annotate(cells_over_time, None, lang, k)
+    data["label"] = data["figure_name"]
+    figures = list(dict.fromkeys(data["figure"]))
+    names = [BY_KEY[f].name(lang) for f in figures]
+    color = alt.Color(
+        "figure_name:N",
+        scale=alt.Scale(domain=names, range=list(palette(len(names)))),
+        legend=None if (small or len(figures) == 1) else alt.Legend(orient="bottom", title=None),
+    )
+    x = alt.X(
+        "period:O",
+        sort=list(dict.fromkeys(data["period"])),
+        title=None,
+        axis=None if small else alt.Axis(labelAngle=-45),
+    )
+    y_title = None if small else (_axis_title(figures[0], lang) if len(figures) == 1 else None)
+    base = alt.Chart(data)
+    line = base.mark_line(point=not small, invalid=None).encode(
+        x=x,
+        y=alt.Y("value:Q", title=y_title, axis=None if small else alt.Axis()),
+        color=color,
+        tooltip=_tooltip(lang, figures[0]),
+    )
+    gaps = (
+        base.mark_point(shape="cross", color=WITHHELD_GREY, size=40)
+        .encode(x=x, y=alt.datum(0), tooltip=_tooltip(lang, figures[0]))
+        .transform_filter("datum.status !== 'published'")
+    )
+    chart = alt.layer(line, gaps, data=data).properties(title=title, width="container", height=70 if small else 260)
+    return chart
+
+
+def grouped(cells_over_time: pd.DataFrame, lang: str, k: int, *, title: str) -> alt.LayerChart:
+    """Bars per period, one per figure side by side (e.g. raised vs disbursed)."""
+    data = annotate(cells_over_time, None, lang, k)
+    data["label"] = data["figure_name"]
+    names = list(dict.fromkeys(data["figure_name"]))
+    x = alt.X("period:O", sort=list(dict.fromkeys(data["period"])), title=None, axis=alt.Axis(labelAngle=-45))
+    color = alt.Color(
+        "figure_name:N",
+        scale=alt.Scale(domain=names, range=list(palette(len(names)))),
+        legend=alt.Legend(orient="bottom", title=None),
+    )
+    base = alt.Chart(data)
+    bars = (
+        base.mark_bar()
+        .encode(
+            x=x,
+            xOffset="figure_name:N",
+            y=alt.Y("value:Q", title=t("unit.yuan", lang)),
+            color=color,
+            tooltip=_tooltip(lang, data["figure"].iloc[0] if len(data) else "funds_raised"),
+        )
+        .transform_filter("datum.status === 'published'")
+    )
+    hidden = (
+        base.mark_point(shape="cross", color=WITHHELD_GREY)
+        .encode(x=x, xOffset="figure_name:N", y=alt.datum(0), tooltip=_tooltip(lang, "funds_raised"))
+        .transform_filter("datum.status !== 'published'")
+    )
+    return alt.layer(bars, hidden, data=data).properties(title=title, width="container", height=280)
+
+
+def stage_average(view: pd.DataFrame, standards: pd.DataFrame, lang: str, k: int, *, title: str) -> alt.LayerChart:
+    """Average per child by stage (bars) beside each stage's yearly standard (ticks)."""
+    data = annotate(view, "stage", lang, k)
+    stds = {r.stage: r.yearly_yuan for r in standards.itertuples()}
+    data["standard"] = [stds.get(s) for s in data["stage"]]
+    data["standard_text"] = [
+        formatting.money(v, lang) if v is not None and not pd.isna(v) else "" for v in data["standard"]
+    ]
+    order = _order(data, "stage")
+    colors = color_map("stage")
+    present = [c for c in colors if c in set(data["stage"])]
+    scale = alt.Scale(domain=[label("stage", c, lang) for c in present], range=[colors[c] for c in present])
+    y = alt.Y("label:N", sort=order, title=None)
+    tooltip = [*_tooltip(lang, "average_per_child"), alt.Tooltip("standard_text:N", title=t("chart.standard", lang))]
+    base = alt.Chart(data)
+    bars = (
+        base.mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=_axis_title("average_per_child", lang)),
+            y=y,
+            color=alt.Color("label:N", scale=scale, legend=None),
+            tooltip=tooltip,
+        )
+        .transform_filter("datum.status === 'published'")
+    )
+    ticks = base.mark_tick(color="#000000", thickness=3, size=22).encode(x="standard:Q", y=y, tooltip=tooltip)
+    hidden = (
+        base.mark_text(align="left", dx=3, fontStyle="italic", color=WITHHELD_GREY)
+        .encode(x=alt.datum(0), y=y, text="text:N", tooltip=tooltip)
+        .transform_filter("datum.status !== 'published'")
+    )
+    return alt.layer(bars, ticks, hidden, data=data).properties(
+        title=title, width="container", height=max(60, 28 * len(data))
+    )
+
+
+def table(view_annotated: pd.DataFrame, dimension: str | None, lang: str) -> pd.DataFrame:
+    """The table twin of a chart: the same rows, formatted, with status and reason."""
+    first = t("col.period", lang) if dimension is None else vocab_name(dimension, lang)
+    return pd.DataFrame(
+        {
+            first: view_annotated["period_label"] if dimension is None else view_annotated["label"],
+            t("col.figure", lang): view_annotated["figure_name"],
+            t("col.value", lang): view_annotated["text"],
+            t("col.status", lang): [
+                t("cell.status_published", lang) if s == "published" else t("cell.status_withheld", lang)
+                for s in view_annotated["status"]
+            ],
+            t("col.note", lang): view_annotated["note"],
+        }
+    )
+
+
+def vocab_name(dimension: str, lang: str) -> str:
+    if dimension == "region":
+        return t("filter.region", lang)
+    if dimension == "programme":
+        return t("filter.programme", lang)
+    return vocabulary(dimension).name(lang)
