@@ -96,7 +96,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
         p = donors.get(k)
         if p is None:
             p = pseudonym(name_text(name) + phone)
-            if len(donors) > 300_000:
+            if len(donors) > 100_000:
                 donors.clear()
             donors[k] = p
         return p
