@@ -23,6 +23,7 @@ from loaders.core import (
     RowReject,
     amount_cell,
     cell_text,
+    is_empty,
     name_text,
     phone_cell,
     text_cell,
@@ -67,9 +68,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
     date_cache = dates.cache
     channel = ctx.vocab("channel")
     donor_type = ctx.vocab("donor_type")
-    donor_types = donor_type.cache
     kind = ctx.vocab("donation_kind")
-    programmes = ctx.programmes
     pseudonym = ctx.pseudonym
     channels: dict[Any, tuple[str, str | None]] = {}
     donors: dict[tuple[Any, str], str] = {}
@@ -101,6 +100,20 @@ def make_row(ctx: Context, pos: dict[str, int]):
             donors[k] = p
         return p
 
+    labels: dict[tuple, tuple] = {}  # (kind, channel, donor type, programme) cells -> codes
+
+    def labels_of(r: list) -> tuple:
+        k = r[i_kind]
+        refund = not is_empty(k) and kind("kind", k, default="donation") == "refund"
+        ch_raw = r[i_ch]
+        ch, platform = channels.get(ch_raw) or channel_of(ch_raw)
+        dtype = donor_type("donor_type", r[i_dt])
+        prog = ctx.programme("programme", r[i_prog])
+        if len(labels) > 10_000:
+            labels.clear()
+        labels[(k, ch_raw, r[i_dt], r[i_prog])] = found = (refund, ch, platform, dtype, prog)
+        return found
+
     def row(r: list) -> list:
         receipt = r[i_no]
         if receipt.__class__ is str:
@@ -117,33 +130,22 @@ def make_row(ctx: Context, pos: dict[str, int]):
         fen = None
         if v.__class__ is str:
             whole, dot, frac = v.partition(".")
-            if (
-                whole.isdecimal()
-                and len(whole) <= 13
-                and (not dot or (frac.isdecimal() and len(frac) <= 2) or (not frac and dot))
-            ):
-                fen = int(whole) * 100 + (int(frac) * (10 if len(frac) == 1 else 1) if frac else 0)
+            if len(frac) == 2 and whole.isdecimal() and frac.isdecimal() and len(whole) <= 13:
+                fen = int(whole + frac)  # the common "1234.50"
+            elif not dot and whole.isdecimal() and len(whole) <= 13:
+                fen = int(whole) * 100
         if fen is None:
             fen = amount_cell("amount", v)
-        k = r[i_kind]
-        if k is not None and k != "" and kind("kind", k, default="donation") == "refund":
-            refund = True
+        refund, ch, platform, dtype, prog = labels.get((r[i_kind], r[i_ch], r[i_dt], r[i_prog])) or labels_of(r)
+        if refund:
             fen = -abs(fen)
-        else:
-            refund = False
-            if fen < 0:
-                raise RowReject("amount", "negative_not_refund", v)
+        elif fen < 0:
+            raise RowReject("amount", "negative_not_refund", v)
         if fen == 0:
             raise RowReject("amount", "amount_not_positive", v)
-        v = r[i_ch]
-        ch = channels.get(v) or channel_of(v)
-        v = r[i_dt]
-        dtype = donor_types.get(v) or donor_type("donor_type", v)
-        v = r[i_prog]
-        prog = programmes.get(v) or ctx.programme("programme", v)
         phone_raw = r[i_phone]
         donor = None if phone_raw is None or phone_raw == "" else donor_of(r[i_name], phone_raw)
-        return [receipt, prog, on, fen, refund, ch[0], ch[1], dtype, donor]
+        return [receipt, prog, on, fen, refund, ch, platform, dtype, donor]
 
     return row
 
