@@ -70,11 +70,11 @@ def withheld(k: int, lang: str) -> str:
     return t("cell.withheld", lang, k=k)
 
 
-def cell(figure: str, val, status: str, lang: str, k: int) -> str:
+def cell(figure: str, val, status: str, lang: str, k: int, *, with_unit: bool = True) -> str:
     """What a reader sees for one cell: the formatted value, or "少于K人" when withheld."""
     if status != "published" or _missing(val):
         return withheld(k, lang)
-    return value(figure, float(val), lang)
+    return value(figure, float(val), lang, with_unit=with_unit)
 
 
 def reason(reason_code: str | None, lang: str, k: int) -> str:

@@ -1,0 +1,59 @@
+"""按学段发放 Disbursed by stage: funds and children per stage, the average per child beside
+each stage's yearly standard, and the stage × county table."""
+
+import streamlit as st
+
+from portal import charts, formatting, ui
+from portal.i18n import t
+from portal.vocab import vocabulary
+
+ctx = ui.context()
+FIGURES = ("funds_disbursed", "children_served", "average_per_child")
+where = {"region": ctx.region} if ctx.region else None
+
+st.title(t("stage.title", ctx.lang))
+if ctx.region:
+    st.caption(t("notice.region_breakdown", ctx.lang, region=ctx.region_name()))
+frame = ui.cells(FIGURES, sorted({ctx.period, *ui.previous_of(ctx)}))
+
+a, b, c = st.columns(3)
+ui.metric(frame, "funds_disbursed", where=where, container=a)
+ui.metric(frame, "children_served", where=where, container=b)
+ui.metric(frame, "average_per_child", where=where, container=c)
+
+left, right = st.columns(2)
+with left:
+    ui.bar_block(frame, "funds_disbursed", "stage", key="stage_funds", title=t("stage.funds", ctx.lang), where=where)
+with right:
+    ui.bar_block(
+        frame, "children_served", "stage", key="stage_children", title=t("stage.children", ctx.lang), where=where
+    )
+
+st.subheader(t("stage.average", ctx.lang))
+avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
+ui.chart_block(
+    charts.stage_average(avg, ui.standards(), ctx.lang, ctx.k, title=t("stage.average", ctx.lang)),
+    avg,
+    key="stage_average",
+    caption=t("chart.description_stage", ctx.lang, programme=ctx.programme_name(), period=ctx.period_name()),
+    dimension="stage",
+)
+
+st.subheader(t("stage.region_table", ctx.lang))
+cross = charts.select(frame, "funds_disbursed", ctx.period, by=("region", "stage"))
+if cross.empty:
+    st.info(t("notice.no_data_view", ctx.lang))
+else:
+    cross = cross.assign(
+        text=[
+            formatting.cell("funds_disbursed", v, s, ctx.lang, ctx.k)
+            for v, s in zip(cross["value"], cross["status"], strict=True)
+        ]
+    )
+    stages = [s for s in vocabulary("stage").codes if s in set(cross["stage"])]
+    table = cross.pivot(index="region", columns="stage", values="text").reindex(columns=stages).fillna("—")
+    table.index = [ctx.region_name(c) for c in table.index]
+    table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
+    st.dataframe(table, width="stretch")
+    st.caption(t("stage.region_table_note", ctx.lang))
+    ui.downloads_only(cross, key="stage_region")

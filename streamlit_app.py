@@ -1,0 +1,28 @@
+"""open-figures portal: the router. Language, pages and shared chrome; pages only lay out."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from portal import ui
+from portal.i18n import t
+
+ROOT = Path(__file__).parent
+PAGES = (
+    ("overview", ":material/dashboard:"),
+    ("funds_raised", ":material/savings:"),
+    ("disbursed_by_stage", ":material/school:"),
+    ("children_served", ":material/child_care:"),
+    ("volunteers", ":material/volunteer_activism:"),
+    ("about", ":material/info:"),
+)
+
+st.set_page_config(page_title="儿童关爱公益数据公开 · Open figures", page_icon="🤝", layout="wide")
+lang = ui.language()
+page = st.navigation(
+    [
+        st.Page(ROOT / "pages" / f"{key}.py", title=t(f"nav.{key}", lang), icon=icon, url_path=key, default=i == 0)
+        for i, (key, icon) in enumerate(PAGES)
+    ]
+)
+ui.run_guarded(page)
