@@ -96,6 +96,13 @@ def test_postgres_load_reload_and_key(pg_engine, tmp_path):
     batches = scalar(pg_engine, "SELECT COUNT(*) FROM batch")
     assert load_file("donations", path, engine=pg_engine, key=KEY).unchanged
     assert scalar(pg_engine, "SELECT COUNT(*) FROM batch") == batches
+    # the same file with the bad row corrected: only that row is written (rowcount on psycopg)
+    dons[3]["amount"] = "12.34"
+    fixed = load_file("donations", write_dicts(tmp_path / "d.csv", dons), engine=pg_engine, key=KEY)
+    assert (fixed.loaded, fixed.rejected, fixed.unchanged) == (len(dons), 0, False)
+    assert scalar(pg_engine, "SELECT SUM(amount_fen) FROM donation") == total + 1234
+    assert scalar(pg_engine, f"SELECT COUNT(*) FROM donation WHERE batch_id = {fixed.batch_id}") == 1
+    batches += 1
     dis = [
         {
             "payment_no": f"P{i}",
