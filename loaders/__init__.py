@@ -2,7 +2,16 @@
 
 ``load_file(kind, path, engine=..., key=...)`` reads one CSV or XLSX file of one kind, checks
 every row, writes the good rows in one transaction and the bad ones to ``FILE.rejects.csv``.
-See loaders/core.py for the pipeline and one module per kind for its columns and rules."""
+See loaders/core.py for the pipeline and one module per kind for its columns and rules.
+
+Repeatability:
+- rows are upserted by their key (receipt_no, payment_no, record_no, (programme, child),
+  code, (programme, stage)) and a stored row is touched only when a value differs;
+- a file whose sha256 was loaded before without rejects is skipped (``unchanged``, no batch);
+- a file loaded before with rejects is read again (the reference data may have grown since);
+  when nothing differs it is reported ``unchanged`` and no batch is recorded;
+- a key repeated inside one file is rejected (the first occurrence stands).
+Messages for clerks live in loaders/messages.toml (zh and en)."""
 
 from __future__ import annotations
 

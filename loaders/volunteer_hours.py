@@ -2,8 +2,9 @@
 
 The volunteer's pseudonym comes from the ID number when given (preferred), else from the phone
 digits. Hours are stored exactly as whole ``seconds``: from the hours column (0 < h <= 24), or
-from check-in/check-out times on the service date. A child's ID number, when given, must be on
-the programme's register."""
+from check-in/check-out times on the service date (hours win when both are given). A child's ID
+number, when given, must be on the programme's register. The volunteer's name is recognised but
+not required: it is never used (the pseudonym comes from the ID number or the phone)."""
 
 from __future__ import annotations
 
