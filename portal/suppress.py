@@ -97,7 +97,7 @@ def _scale_to_integer(figure: str) -> float:
 
 
 def _exempt(cells: pd.DataFrame) -> pd.Series:
-    no_breakdown = cells["breakdown"].map(len) == 0
+    no_breakdown = cells[list(DIMENSIONS)].isna().all(axis=1)
     return no_breakdown & (cells["period"] == "all")
 
 
@@ -144,7 +144,7 @@ class Units:
                 "programme": cells.loc[has, "programme"].astype(str),
                 "period": cells.loc[has, "period"].astype(str),
                 "dims": dims[has],
-                "people": cells.loc[has, "people"],
+                "people": cells.loc[has, "people"] if "people" in cells else np.nan,
                 "exempt": _exempt(cells)[has],
             }
         )
@@ -177,7 +177,7 @@ class Units:
         )
         missing = frame["people"].isna()
         frame.loc[missing, "people"] = gifts.reindex(frame.index[missing]).to_numpy()
-        self.frame = frame.reset_index()
+        self.frame = frame.sort_index().reset_index()  # deterministic whatever the row order
         self.index = pd.Index(self.frame["key"])
         self.people = self.frame["people"].fillna(0).to_numpy(dtype="float64")
         self.exempt = self.frame["exempt"].to_numpy(dtype=bool)
@@ -275,7 +275,7 @@ def complement(units: Units, withheld: np.ndarray, k: int) -> np.ndarray:
             if not deficient.any():
                 continue
             cand = idx[~w & ~exempt[idx] & (people[idx] > 0) & deficient[par]]
-            cand = cand[np.lexsort((people[cand], parent[cand]))]
+            cand = cand[np.lexsort((cand, people[cand], parent[cand]))]
             cp = parent[cand]
             ppl = people[cand]
             cap_count = np.bincount(cp, minlength=n)
@@ -401,7 +401,7 @@ def _subsets(cells: pd.DataFrame, reason: pd.Series, k: int) -> pd.Series:
 
 def _ledger(cells: pd.DataFrame, reason: pd.Series) -> pd.Series:
     """Cumulative figures from the first month whose programme-level money is withheld."""
-    money = cells["figure"].isin(["funds_disbursed", "funds_raised"]) & (cells["breakdown"].map(len) == 0)
+    money = cells["figure"].isin(["funds_disbursed", "funds_raised"]) & cells[list(DIMENSIONS)].isna().all(axis=1)
     monthly = money & (cells["period"].map(periods.period_type) == "month") & reason.notna()
     if not monthly.any():
         return reason
@@ -528,12 +528,13 @@ def run_audit(cells: pd.DataFrame, true_values: pd.Series, *, k: int) -> None:
         unit_of_cell = units.lookup(units.cell_key.where(units.cell_group.notna(), "\0"))
         n = len(units)
         in_unit = unit_of_cell >= 0
-        withheld = np.zeros(n, dtype=bool)
-        withheld[unit_of_cell[in_unit & withheld_cells]] = True
         sensitive = np.zeros(n, dtype=bool)
         own = cells["reason"].isin(["primary", "dominance", "geography"]).to_numpy()
         sensitive[unit_of_cell[in_unit & own]] = True
         for additive in _additives(units, unit_of_cell, cells, true_values):
+            # this figure's own statuses: a unit may have been published in part
+            withheld = np.zeros(n, dtype=bool)
+            withheld[additive.units] = withheld_cells[additive.rows]
             pinned, lo, hi = additive.pinned(withheld, sensitive)
             if pinned.any():
                 at = np.flatnonzero(pinned[additive.units])[0]
