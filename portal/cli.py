@@ -239,17 +239,7 @@ def cmd_sample(args, settings: Settings) -> int:
 
 def cmd_serve(args, settings: Settings) -> int:
     print(say("serving", args.lang, port=args.port))
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(PROJECT_ROOT / "streamlit_app.py"),
-        "--server.port",
-        str(args.port),
-        "--server.headless",
-        "true",
-    ]
+    command = [sys.executable, "-m", "portal.serve", "--server.port", str(args.port), "--server.headless", "true"]
     return subprocess.call(command, cwd=PROJECT_ROOT)
 
 
