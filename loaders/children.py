@@ -15,7 +15,6 @@ from loaders.core import (
     KindSpec,
     RowReject,
     bool_cell,
-    id_cell,
     is_empty,
     parse_date,
 )
@@ -75,7 +74,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
     gender_vocab = ctx.vocab("gender")
 
     def row(r: list) -> list:
-        info = id_cell("id_no", r[p["id_no"]])
+        info, pseudonym = ctx.ids("id_no", r[p["id_no"]])
         programme = ctx.programme("programme", r[p["programme"]])
         gender = info.gender
         g = r[p["gender"]]
@@ -106,7 +105,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
         paired = bool_cell("paired", r[p["paired"]])
         return [
             programme,
-            ctx.pseudonym(info.id_no),
+            pseudonym,
             gender,
             age_band(info.birth_date, enrolled_date),
             county,

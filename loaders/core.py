@@ -30,6 +30,7 @@ import hashlib
 import io
 import itertools
 import logging
+import operator
 import os
 import re
 import tomllib
@@ -204,11 +205,11 @@ def cell_text(value: Any) -> str:
 
 
 def is_empty(value: Any) -> bool:
-    if value is None:
+    if value is None or value == "":
         return True
-    if isinstance(value, str):
+    if value.__class__ is str:
         s = value.strip()
-        return not s or s.casefold() in EMPTY_TOKENS
+        return not s or (len(s) <= 4 and s.casefold() in EMPTY_TOKENS)
     return False
 
 
@@ -348,7 +349,7 @@ _ID_CHECK = "10X98765432"
 
 
 def id_check_char(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    return _ID_CHECK[sum(map(operator.mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)
@@ -376,6 +377,28 @@ def parse_id_no(value: Any) -> IdInfo:
     if birth.year < MIN_YEAR or birth > dt.date.today():
         raise ValueError("bad_id_birth")
     return IdInfo(s, birth, "male" if int(s[16]) % 2 else "female")
+
+
+class IdCells:
+    """Cached ``cell -> (IdInfo, pseudonym)``: registers and check-in logs repeat the same
+    people. Bounded; a bad number is never cached (its row is rejected every time)."""
+
+    def __init__(self, pseudonym: Callable[[str], str]):
+        self.pseudonym = pseudonym
+        self.cache: dict[Any, tuple[IdInfo, str]] = {}
+
+    def __call__(self, column: str, value: Any, *, required: bool = True) -> tuple[IdInfo, str] | None:
+        found = self.cache.get(value)
+        if found is not None:
+            return found
+        info = id_cell(column, value, required=required)
+        if info is None:
+            return None
+        found = (info, self.pseudonym(info.id_no))
+        if len(self.cache) > 200_000:
+            self.cache.clear()
+        self.cache[value] = found
+        return found
 
 
 def id_cell(column: str, value: Any, *, required: bool = True) -> IdInfo | None:
@@ -764,28 +787,40 @@ class ChunkWriter:
 
 
 class KeyRegistry:
-    """The keys of a file already written, as sorted 64-bit hashes with their row numbers:
-    16 bytes a row in two NumPy arrays instead of a Python dict (memory stays flat-ish on a
-    million rows). Two different keys with the same 64-bit hash (odds ~1e-8 in a million rows)
-    would be reported as a duplicate, never silently merged."""
+    """The keys of a file already written, by 64-bit hash with the row each was first seen
+    in. Up to ``SMALL`` keys a dict; beyond, sorted NumPy arrays (16 bytes a row instead of
+    ~100), so a million-row file's memory stays nearly flat. Two different keys with the same
+    64-bit hash (odds ~1e-8 in a million rows) would be reported as a duplicate, never merged."""
+
+    SMALL = 100_000
 
     def __init__(self) -> None:
-        import numpy as np
-
-        self.np = np
-        self.hashes = np.empty(0, dtype=np.int64)
-        self.rows = np.empty(0, dtype=np.int64)
+        self.small: dict[int, int] = {}
+        self.np = None
+        self.hashes = self.rows = None
 
     def first_rows(self, hashes: list[int]) -> list[int]:
         """For each hash, the row where it was first seen, or -1."""
+        if self.np is None:
+            get = self.small.get
+            return [get(h, -1) for h in hashes]
         np = self.np
-        if not len(self.hashes) or not hashes:
-            return [-1] * len(hashes)
         h = np.array(hashes, dtype=np.int64)
         idx = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
         return np.where(self.hashes[idx] == h, self.rows[idx], -1).tolist()
 
     def add(self, hashes: list[int], rows: list[int]) -> None:
+        if self.np is None:
+            self.small.update(zip(hashes, rows, strict=True))
+            if len(self.small) <= self.SMALL:
+                return
+            import numpy as np
+
+            self.np = np
+            self.hashes = np.empty(0, dtype=np.int64)
+            self.rows = np.empty(0, dtype=np.int64)
+            hashes, rows = list(self.small), list(self.small.values())
+            self.small = {}
         np = self.np
         h = np.concatenate([self.hashes, np.array(hashes, dtype=np.int64)])
         r = np.concatenate([self.rows, np.array(rows, dtype=np.int64)])
@@ -870,6 +905,11 @@ class Context:
     regions: dict[str, str | None]  # code / name -> code (None: ambiguous name)
     register: dict[tuple[str, str], tuple[int, str]]  # (programme, pseudonym) -> (person id, county)
     vocab_cache: dict[str, VocabCells] = field(default_factory=dict)
+    ids: IdCells | None = None  # cell -> (IdInfo, pseudonym)
+
+    def __post_init__(self) -> None:
+        if self.ids is None:
+            self.ids = IdCells(self.pseudonym)
 
     def vocab(self, key: str) -> VocabCells:
         if key not in self.vocab_cache:

@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from loaders.children import COUNTY, ID_NO, NAME, PROGRAMME
-from loaders.core import Column, Context, KindSpec, RowReject, amount_cell, cell_text, id_cell, is_empty, text_cell
+from loaders.core import Column, Context, KindSpec, RowReject, amount_cell, cell_text, is_empty, text_cell
 
 COLUMNS = (
     Column("payment_no", ("发放编号", "流水号", "发放流水号", "发放单号"), ("Payment no", "Payment number"), True),
@@ -55,8 +55,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
     def row(r: list) -> list:
         payment = text_cell("payment_no", r[p["payment_no"]], max_len=64)
         programme = ctx.programme("programme", r[p["programme"]])
-        info = id_cell("id_no", r[p["id_no"]])
-        child = register.get((programme, ctx.pseudonym(info.id_no)))
+        child = register.get((programme, ctx.ids("id_no", r[p["id_no"]])[1]))
         if child is None:
             raise RowReject("id_no", "child_not_registered", r[p["id_no"]])
         paid = dates("paid_on", r[p["paid_on"]])

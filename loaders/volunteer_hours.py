@@ -15,7 +15,6 @@ from loaders.core import (
     KindSpec,
     RowReject,
     UnusableFile,
-    id_cell,
     is_empty,
     message,
     parse_hours,
@@ -95,9 +94,9 @@ def make_row(ctx: Context, pos: dict[str, int]):
     def row(r: list) -> list:
         record = text_cell("record_no", r[p["record_no"]], max_len=64)
         programme = ctx.programme("programme", r[p["programme"]])
-        info = id_cell("volunteer_id_no", r[p["volunteer_id_no"]], required=False)
-        if info is not None:
-            volunteer = ctx.pseudonym(info.id_no)
+        found = ctx.ids("volunteer_id_no", r[p["volunteer_id_no"]], required=False)
+        if found is not None:
+            volunteer = found[1]
         else:
             phone = phone_cell("volunteer_phone", r[p["volunteer_phone"]])
             if phone is None:
@@ -106,9 +105,9 @@ def make_row(ctx: Context, pos: dict[str, int]):
         served = dates("served_on", r[p["served_on"]])
         seconds = seconds_of(r, served)
         child_id = None
-        child_info = id_cell("child_id_no", r[p["child_id_no"]], required=False)
-        if child_info is not None:
-            child = register.get((programme, ctx.pseudonym(child_info.id_no)))
+        child_found = ctx.ids("child_id_no", r[p["child_id_no"]], required=False)
+        if child_found is not None:
+            child = register.get((programme, child_found[1]))
             if child is None:
                 raise RowReject("child_id_no", "child_not_registered", r[p["child_id_no"]])
             child_id = child[0]
