@@ -403,11 +403,13 @@ def test_children_derive_gender_birth_and_age_band(env):
     assert bands == sorted(["0-5", "6-11", "12-14", "15-17", "18+"])
 
 
-def test_duplicate_key_across_chunks(env, monkeypatch):
+@pytest.mark.parametrize("small", [2, 1000], ids=["numpy-registry", "dict-registry"])
+def test_duplicate_key_across_chunks(env, monkeypatch, small):
     import loaders.core as core
 
     engine, tmp, *_ = env
     monkeypatch.setattr(core, "CHUNK", 3)
+    monkeypatch.setattr(core.KeyRegistry, "SMALL", small)
     rows = [*valid_rows("donations", env), dict(valid_rows("donations", env)[1], amount="99")]
     result = load_file("donations", write_dicts(tmp / "d.csv", rows), engine=engine, key=KEY, lang="en")
     assert (result.rows, result.loaded, result.rejected) == (len(rows), len(rows) - 1, 1)
