@@ -1,0 +1,136 @@
+"""N portal replicas behind nginx on loopback, and the load test through them.
+
+    python -m bench.replicas --store data/portal.db --replicas 1,2 --sessions 10,50,200
+
+Each replica reads its own copy of the immutable published SQLite file (the plain recipe in
+deploy/README.md). Everything listens on 127.0.0.1 and is stopped at the end."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench import loadtest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become healthy in {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def cluster(store: Path, replicas: int, env: dict | None = None) -> Iterator[tuple[str, list[int]]]:
+    """Start the replicas and nginx; yield (public URL, replica pids)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise RuntimeError("nginx is not installed")
+    with tempfile.TemporaryDirectory(prefix="open-figures-replicas-") as tmp:
+        run = Path(tmp)
+        processes: list[subprocess.Popen] = []
+        try:
+            ports = []
+            for i in range(replicas):
+                copy = run / f"portal-{i}.db"
+                shutil.copyfile(store, copy)
+                port = free_port()
+                ports.append(port)
+                processes.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "portal.serve",
+                            "--server.port",
+                            str(port),
+                            "--server.address",
+                            "127.0.0.1",
+                            "--server.headless",
+                            "true",
+                        ],
+                        cwd=ROOT,
+                        env={**os.environ, **(env or {}), "PORTAL_PUBLISHED_URL": f"sqlite:///{copy}"},
+                        stdout=subprocess.DEVNULL,
+                        stderr=open(run / f"replica-{i}.log", "w"),  # noqa: SIM115
+                    )
+                )
+            for port in ports:
+                wait_healthy(f"http://127.0.0.1:{port}")
+            public = free_port()
+            config = string.Template(TEMPLATE.read_text()).safe_substitute(
+                RUN=str(run),
+                LISTEN=f"127.0.0.1:{public}",
+                UPSTREAMS="\n".join(f"        server 127.0.0.1:{p};" for p in ports),
+            )
+            (run / "nginx.conf").write_text(config)
+            started = subprocess.run(
+                [nginx, "-c", str(run / "nginx.conf"), "-p", str(run), "-e", str(run / "error.log")],
+                capture_output=True,
+                text=True,
+            )
+            if started.returncode:
+                raise RuntimeError(f"nginx did not start: {started.stderr.strip()}")
+            processes.append(None)  # marks nginx as started
+            url = f"http://127.0.0.1:{public}"
+            wait_healthy(url)
+            yield url, [p.pid for p in processes if p is not None]
+        finally:
+            if processes and processes[-1] is None:
+                subprocess.run([nginx, "-c", str(run / "nginx.conf"), "-p", str(run), "-s", "stop"], check=False)
+            for p in processes:
+                if p is not None:
+                    p.terminate()
+            for p in processes:
+                if p is not None:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        p.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.replicas")
+    parser.add_argument("--store", default=str(ROOT / "data" / "portal.db"))
+    parser.add_argument("--replicas", default="1,2")
+    parser.add_argument("--sessions", default="10,50,200")
+    parser.add_argument("--views", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=120.0)
+    args = parser.parse_args(argv)
+    rows = []
+    for n in (int(r) for r in args.replicas.split(",")):
+        with cluster(Path(args.store), n) as (url, pids):
+            # warm every replica: each page × query combination, n times over (routing is random)
+            asyncio.run(loadtest.run(url, len(loadtest.PAGES) * len(loadtest.QUERIES) * n, 1, args.timeout, []))
+            for sessions in (int(s) for s in args.sessions.split(",")):
+                row = asyncio.run(loadtest.run(url, sessions, args.views, args.timeout, pids)).row()
+                rows.append({"replicas": n, **row})
+                print(loadtest.table(rows[-1:]), flush=True)
+    print("\n" + loadtest.table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
