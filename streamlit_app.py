@@ -18,11 +18,14 @@ PAGES = (
 )
 
 st.set_page_config(page_title="儿童关爱公益数据公开 · Open figures", page_icon="🤝", layout="wide")
+# Tests open another page first by running this file with PORTAL_DEFAULT_PAGE set (runpy).
+default = globals().get("PORTAL_DEFAULT_PAGE", PAGES[0][0])
 lang = ui.language()
-page = st.navigation(
-    [
-        st.Page(ROOT / "pages" / f"{key}.py", title=t(f"nav.{key}", lang), icon=icon, url_path=key, default=i == 0)
-        for i, (key, icon) in enumerate(PAGES)
-    ]
-)
-ui.run_guarded(page)
+pages = {
+    key: st.Page(
+        ROOT / "pages" / f"{key}.py", title=t(f"nav.{key}", lang), icon=icon, url_path=key, default=key == default
+    )
+    for key, icon in PAGES
+}
+page = st.navigation(list(pages.values()))
+ui.run_guarded(page, next(key for key, p in pages.items() if p is page))

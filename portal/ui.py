@@ -163,7 +163,7 @@ def language() -> str:
     return st.session_state["w_lang"]
 
 
-def _first_run_params(release: dict, all_periods: list[str], programmes: list[str], notices: list[str], lang: str):
+def _first_run_params(all_periods: list[str], programmes: list[str], regions: list[str], notices: list[str], lang: str):
     """Read the URL once per session into widget state; unknown or malformed values are
     ignored with a notice (the period grid is fixed: a free range or unknown period is rejected)."""
     qp = {k: st.query_params.get(k) for k in st.query_params}
@@ -196,8 +196,11 @@ def _first_run_params(release: dict, all_periods: list[str], programmes: list[st
     st.session_state["w_programme"] = programme
     st.session_state["w_ptype"] = ptype
     st.session_state["w_period"] = period
-    st.session_state["w_region"] = qp.get("region") or ""
-    st.session_state["_raw_region"] = qp.get("region")
+    region = qp.get("region") or ""
+    if region and region not in regions:
+        notices.append(t("notice.bad_value", lang, name="region"))
+        region = ""
+    st.session_state["_region"] = region
 
 
 def chrome(page: str) -> Context | None:
@@ -215,7 +218,8 @@ def chrome(page: str) -> Context | None:
     programmes = sorted(c for (d, c) in names if d == "programme")
     notices: list[str] = []
     if "_portal_init" not in st.session_state:
-        _first_run_params(release, all_periods, programmes, notices, lang)
+        regions = [c for (d, c) in names if d == "region"]
+        _first_run_params(all_periods, programmes, regions, notices, lang)
         st.session_state["_portal_init"] = True
 
     side = st.sidebar
@@ -243,12 +247,12 @@ def chrome(page: str) -> Context | None:
     region = None
     region_codes = _regions(url, release["id"], programme) if page in REGION_PAGES else []
     if page in REGION_PAGES:
-        counties = [c for c in region_codes if any(d == "region" and p == c for (d, p) in names) or True]
+        counties = list(region_codes)
+        # the region survives pages without the filter in a plain key (widget state is dropped
+        # when its widget is not drawn)
+        st.session_state["w_region"] = st.session_state.get("w_region", st.session_state.get("_region", ""))
         if st.session_state.get("w_region") not in ("", *counties):
-            raw = st.session_state.get("_raw_region")
-            if raw:
-                notices.append(t("notice.bad_value", lang, name="region"))
-            st.session_state["w_region"] = ""
+            st.session_state["w_region"] = ""  # a county of another programme: all counties
         side.selectbox(
             t("filter.region", lang),
             ["", *counties],
@@ -256,7 +260,7 @@ def chrome(page: str) -> Context | None:
             key="w_region",
         )
         region = st.session_state["w_region"] or None
-    st.session_state.pop("_raw_region", None)
+        st.session_state["_region"] = st.session_state["w_region"]
     side.caption(t("filter.permalink", lang))
 
     ctx = Context(
@@ -304,11 +308,11 @@ def empty_store(lang: str) -> None:
     st.code(t("empty.steps", lang), language="bash")
 
 
-def run_guarded(page) -> None:
+def run_guarded(page, key: str) -> None:
     """Draw the chrome, then the page; an exception becomes a friendly message, never a
     traceback (st.stop/rerun are BaseExceptions and pass through)."""
     try:
-        if chrome(page.url_path or "overview") is not None:
+        if chrome(key) is not None:
             page.run()
     except Exception:
         log.exception("page failed")
