@@ -69,6 +69,14 @@ def _key(settings: Settings, lang: str) -> bytes:
         raise CliError(say("key_missing", lang)) from exc
 
 
+def _receipt_key(settings: Settings) -> bytes | None:
+    """Donors' receipt checks need their own key; without one, publish simply writes none."""
+    try:
+        return pseudonym.load_key(settings, receipt=True)
+    except pseudonym.MissingKeyError:
+        return None
+
+
 def cmd_init(args, settings: Settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.pseudonym_key is not None:
@@ -165,7 +173,9 @@ def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None)
     working = _working(settings, lang)
     published = _published(settings, lang, create=True)
     try:
-        result = publish.publish(working=working, published=published, k=k, as_of=as_of, note=note)
+        result = publish.publish(
+            working=working, published=published, k=k, as_of=as_of, note=note, receipt_key=_receipt_key(settings)
+        )
     except publish.NothingToPublish as exc:
         raise CliError(say("nothing_to_publish", lang)) from exc
     except suppress.AuditFailure as exc:

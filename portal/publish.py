@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from portal import periods, suppress
+from portal import periods, receipts, suppress
 from portal.figures import BY_KEY, FIGURES, Breakdown, Figure, figures_of
 from portal.models import published as pub
 from portal.vocab import DIMENSIONS
-from portal.working_rows import read_arrow
+from portal.working_rows import read_arrow, read_tables
 
 # The facts each family is computed from: SQL over the working store (integer keys, fen,
 # seconds), and the column that dates a row.
@@ -54,6 +54,7 @@ class PublishResult:
     cells: int
     withheld: dict[str, int]  # by reason
     corrections: int
+    receipts: int = 0  # gifts a donor can check in this release
 
 
 class NothingToPublish(Exception):
@@ -61,7 +62,7 @@ class NothingToPublish(Exception):
 
 
 def load_facts(working: Engine) -> dict[str, pa.Table]:
-    return {family: read_arrow(working, sql) for family, sql in FACTS.items()}
+    return read_tables(working, FACTS)
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -372,6 +373,7 @@ def publish(
     note: str | None = None,
     today: dt.date | None = None,
     suppression: bool = True,
+    receipt_key: bytes | None = None,
 ) -> PublishResult:
     """Compute, suppress, audit and write a new release; the previous ones stay."""
     if k < suppress.MIN_K:
@@ -398,6 +400,7 @@ def publish(
         session.flush()
         _write_reference(session, release_id, reference)
         _write_cells(session, release_id, cells)
+        checkable = _write_receipts(session, working, release_id, as_of, receipt_key)
         corrections = []
         if previous is not None:
             from portal.queries import cells as read_cells  # same store, previous release
@@ -408,7 +411,7 @@ def publish(
                 session.execute(pub.Correction.__table__.insert(), corrections)
         session.commit()
     withheld = cells.loc[cells["status"] == "withheld", "reason"].value_counts().to_dict()
-    return PublishResult(release_id, as_of, k, len(cells), withheld, len(corrections))
+    return PublishResult(release_id, as_of, k, len(cells), withheld, len(corrections), checkable)
 
 
 def _write_reference(session: Session, release_id: str, reference: dict[str, pd.DataFrame]) -> None:
@@ -463,6 +466,33 @@ def _write_reference(session: Session, release_id: str, reference: dict[str, pd.
     ]
     if batches:
         session.execute(pub.ReleaseBatch.__table__.insert(), batches)
+
+
+def _write_receipts(session: Session, working: Engine, release_id: str, as_of: dt.date, key: bytes | None) -> int:
+    """One keyed hash per gift counted (refunds are not gifts); new ones added, gone ones removed."""
+    if key is None:
+        return 0
+    gifts = read_arrow(
+        working,
+        "SELECT receipt_no, amount_fen, programme, donated_on FROM donation WHERE NOT is_refund",
+    ).to_pandas()
+    gifts = gifts[pd.to_datetime(gifts["donated_on"]).dt.date <= as_of]
+    current = pd.DataFrame(
+        {
+            "digest": receipts.digests(key, gifts["receipt_no"], gifts["amount_fen"].astype("int64")),
+            "programme": gifts["programme"].to_numpy(),
+            "month": pd.to_datetime(gifts["donated_on"]).dt.strftime("%Y-%m").to_numpy(),
+        }
+    )
+    existing = {row[0] for row in session.execute(select(pub.Receipt.digest))}
+    wanted = set(current["digest"])
+    gone = existing - wanted
+    if gone:
+        session.execute(pub.Receipt.__table__.delete().where(pub.Receipt.digest.in_(list(gone))))
+    new = current[~current["digest"].isin(existing)].drop_duplicates("digest").assign(release_id=release_id)
+    if len(new):
+        session.execute(pub.Receipt.__table__.insert(), new.to_dict("records"))
+    return len(wanted)
 
 
 def _utc(value) -> dt.datetime:

@@ -105,3 +105,16 @@ class Correction(PublishedModel, table=True):
     old_status: str = Field(max_length=10)
     new_status: str = Field(max_length=10)
     note: str | None = None
+
+
+class Receipt(PublishedModel, table=True):
+    """A donation, as a donor can check it: only a keyed hash of (receipt number, amount in
+        fen) under the receipt key (not the pseudonym key), with the programme and month it is
+        counted in. Without the right amount a receipt number finds nothing, so the table never
+        says whether a receipt number exists. Each publish adds the new gifts and removes those no
+    longer in the data (a corrected amount is a new digest), in the release's transaction."""
+
+    digest: str = Field(primary_key=True, max_length=64)
+    programme: str = Field(max_length=32)
+    month: str = Field(max_length=7)
+    release_id: str = Field(max_length=32)  # the release that first counted the gift

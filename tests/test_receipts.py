@@ -1,0 +1,82 @@
+"""Was my gift counted? Planted gifts are found; a wrong amount or an unknown receipt finds nothing."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal import publish, receipts
+from tests.conftest import load_frames
+from tests.factories import random_raw
+
+
+@pytest.fixture
+def checked(deployment, tmp_path):
+    frames = random_raw(31, children=30, disbursements=50, donations=120, records=40)
+    load_frames(deployment, frames, tmp_path / "raw")
+    key = secrets.token_bytes(32)
+    result = publish.publish(working=deployment.working, published=deployment.published, k=5, receipt_key=key)
+    return deployment, frames["donations"], key, result
+
+
+def test_every_gift_is_found_with_its_amount(checked):
+    deployment, donations, key, result = checked
+    assert result.receipts == len(donations)
+    for row in donations.sample(20, random_state=1).itertuples():
+        fen = receipts.amount_to_fen(row.amount)
+        found = receipts.lookup(engine=deployment.published, key=key, receipt_no=row.receipt_no, amount_fen=fen)
+        assert found is not None
+        assert found.programme == row.programme and found.month == row.donated_on[:7]
+        assert found.release_id == result.release_id
+
+
+def test_wrong_amount_or_key_finds_nothing(checked):
+    deployment, donations, key, _ = checked
+    row = donations.iloc[0]
+    fen = receipts.amount_to_fen(row["amount"])
+    assert (
+        receipts.lookup(engine=deployment.published, key=key, receipt_no=row["receipt_no"], amount_fen=fen + 1) is None
+    )
+    other = secrets.token_bytes(32)
+    assert receipts.lookup(engine=deployment.published, key=other, receipt_no=row["receipt_no"], amount_fen=fen) is None
+
+
+def test_store_holds_no_receipt_number_or_amount(checked):
+    deployment, donations, _, _ = checked
+    with deployment.published.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT digest, programme, month, release_id FROM receipt").all()
+    text = " ".join(" ".join(map(str, r)) for r in rows)
+    assert not any(no in text for no in donations["receipt_no"])
+
+
+def test_a_corrected_amount_replaces_the_old_digest(checked, tmp_path):
+    deployment, donations, key, first = checked
+    fixed = donations.copy()
+    fixed.loc[0, "amount"] = f"{float(fixed.loc[0, 'amount']) + 1:.2f}"
+    load_frames(deployment, {"donations": fixed}, tmp_path / "raw2")
+    second = publish.publish(working=deployment.working, published=deployment.published, k=5, receipt_key=key)
+    old = receipts.amount_to_fen(donations.loc[0, "amount"])
+    new = receipts.amount_to_fen(fixed.loc[0, "amount"])
+    no = donations.loc[0, "receipt_no"]
+    assert receipts.lookup(engine=deployment.published, key=key, receipt_no=no, amount_fen=old) is None
+    assert receipts.lookup(engine=deployment.published, key=key, receipt_no=no, amount_fen=new).release_id == (
+        second.release_id
+    )
+    untouched = donations.iloc[1]
+    found = receipts.lookup(
+        engine=deployment.published,
+        key=key,
+        receipt_no=untouched["receipt_no"],
+        amount_fen=receipts.amount_to_fen(untouched["amount"]),
+    )
+    assert found.release_id == first.release_id
+
+
+@given(st.decimals(min_value="0.01", max_value="99999999.99", places=2))
+def test_amount_forms(value):
+    fen = int(value * 100)
+    for text in (f"{value}", f"¥{value:,}", f"{value}元", f" {value:,} "):
+        assert receipts.amount_to_fen(text) == fen
