@@ -17,10 +17,10 @@ PAGES = (
     ("about", ":material/info:"),
 )
 
-st.set_page_config(page_title="儿童关爱公益数据公开 · Open figures", page_icon="🤝", layout="wide")
 # Tests open another page first by running this file with PORTAL_DEFAULT_PAGE set (runpy).
 default = globals().get("PORTAL_DEFAULT_PAGE", PAGES[0][0])
 lang = ui.language()
+st.set_page_config(page_title=t("app.title", lang), page_icon="🤝", layout="wide")
 pages = {
     key: st.Page(
         ROOT / "pages" / f"{key}.py", title=t(f"nav.{key}", lang), icon=icon, url_path=key, default=key == default

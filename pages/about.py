@@ -35,8 +35,8 @@ for dim in VOCAB_DIMENSIONS:
             pd.DataFrame(
                 {
                     t("col.code", lang): list(vocab.codes),
-                    "中文": [term.zh for term in vocab.terms],
-                    "English": [term.en for term in vocab.terms],
+                    t("col.name_zh", lang): [term.zh for term in vocab.terms],
+                    t("col.name_en", lang): [term.en for term in vocab.terms],
                 }
             ),
             hide_index=True,
