@@ -132,6 +132,18 @@ def bench_scale(scale: int, workdir: Path) -> dict:
     published = run_cli(["publish"], env)
     n, em_seconds = executemany_baseline(dict(files)["donations"], data / "baseline.db")
     duck = duckdb_baseline(f"sqlite:///{data / 'working.db'}")
+    pages = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "bench.pages", "--store", str(data / "portal.db"), "--json", "--runs", "3"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     donations = loads["donations"]
     total_rows = sum(v["rows"] for v in loads.values())
     return {
@@ -146,7 +158,27 @@ def bench_scale(scale: int, workdir: Path) -> dict:
         "publish_s": published["seconds"],
         "duckdb_baseline_s": duck,
         "publish_max_rss_mb": published["max_rss_mb"],
+        "page_s": {k: v for k, v in pages.items() if k != "empty_page"},
+        "empty_page_s": pages["empty_page"],
     }
+
+
+def page_table(results: list[dict]) -> str:
+    pages = list(results[0]["page_s"])
+    lines = [
+        "| page | "
+        + " | ".join(f"scale {r['scale']} ({r['raw_rows']:,} rows) s" for r in results)
+        + " | largest ÷ smallest |",
+        "|---|" + "---:|" * (len(results) + 1),
+    ]
+    for page in pages:
+        times = [r["page_s"][page] for r in results]
+        lines.append(f"| {page} | " + " | ".join(f"{t:.3f}" for t in times) + f" | {times[-1] / times[0]:.2f}× |")
+    empties = [r["empty_page_s"] for r in results]
+    lines.append(
+        "| (empty page) | " + " | ".join(f"{t:.3f}" for t in empties) + f" | {empties[-1] / empties[0]:.2f}× |"
+    )
+    return "\n".join(lines)
 
 
 def table(results: list[dict]) -> str:
@@ -178,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(bench_scale(scale, Path(tmp)))
             print(table(results[-1:]), flush=True)
     print("\n" + table(results))
+    print("\n" + page_table(results))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"{'quick' if args.quick else 'full'}-{stamp}.json"
