@@ -20,7 +20,7 @@ PAGES = (
 # Tests open another page first by running this file with PORTAL_DEFAULT_PAGE set (runpy).
 default = globals().get("PORTAL_DEFAULT_PAGE", PAGES[0][0])
 lang = ui.language()
-st.set_page_config(page_title=t("app.title", lang), page_icon="🤝", layout="wide")
+st.set_page_config(page_title=t("app.title", lang), page_icon=":material/volunteer_activism:", layout="wide")
 pages = {
     key: st.Page(
         ROOT / "pages" / f"{key}.py", title=t(f"nav.{key}", lang), icon=icon, url_path=key, default=key == default

@@ -110,6 +110,8 @@ def _tooltip(lang: str, figure: str) -> list:
 
 def _axis_title(figure: str, lang: str) -> str:
     fig = BY_KEY[figure]
+    if fig.name(lang).endswith(("）", ")")):  # 惠及儿童（人） already names its unit
+        return fig.name(lang)
     return (
         f"{fig.name(lang)}（{t(f'unit.{fig.unit}', lang)}）"
         if lang == "zh"
@@ -162,8 +164,7 @@ def bar(
         .encode(x=alt.datum(0), y=y, text="text:N", tooltip=_tooltip(lang, figure))
         .transform_filter("datum.status !== 'published'")
     )
-    height = max(60, 26 * len(data))
-    return alt.layer(bars, values, hidden, data=data).properties(title=title, height=height, width="container")
+    return alt.layer(bars, values, hidden, data=data).properties(title=title, height=alt.Step(24), width="container")
 
 
 def trend(
@@ -194,7 +195,7 @@ def trend(
     base = alt.Chart(data)
     line = base.mark_line(point=not small, invalid=None).encode(
         x=x,
-        y=alt.Y("value:Q", title=y_title, axis=None if small else alt.Axis()),
+        y=alt.Y("value:Q", title=y_title, axis=None if small else alt.Axis(), scale=alt.Scale(zero=not small)),
         color=color,
         tooltip=_tooltip(lang, figures[0]),
     )
@@ -269,9 +270,7 @@ def stage_average(view: pd.DataFrame, standards: pd.DataFrame, lang: str, k: int
         .encode(x=alt.datum(0), y=y, text="text:N", tooltip=tooltip)
         .transform_filter("datum.status !== 'published'")
     )
-    return alt.layer(bars, ticks, hidden, data=data).properties(
-        title=title, width="container", height=max(60, 28 * len(data))
-    )
+    return alt.layer(bars, ticks, hidden, data=data).properties(title=title, width="container", height=alt.Step(26))
 
 
 def table(view_annotated: pd.DataFrame, dimension: str | None, lang: str) -> pd.DataFrame:

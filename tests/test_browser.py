@@ -124,7 +124,7 @@ def test_page_draws_in_a_browser(server, browser, page, lang):
         context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
         tab = context.new_page()
         errors = []
-        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
         tab.goto(_url(server, page, lang=lang, programme=programme, period="2023"))
         _settle(tab, charts=page != "about")
         body = tab.inner_text("body")
@@ -133,7 +133,11 @@ def test_page_draws_in_a_browser(server, browser, page, lang):
         assert t("notice.as_of", lang, as_of="X", release="Y", k="Z").split("X")[0].strip() in body
         if page != "about":
             assert tab.locator('[data-testid="stVegaLiteChart"]').count() >= 1
-        tab.screenshot(path=str(SHOTS / f"{page}-{lang}-{size}.png"), full_page=True)
+        tab.screenshot(path=str(SHOTS / f"{page}-{lang}-{size}.png"))
+        # Streamlit scrolls inside its own container, so a tall viewport shows the whole page
+        tab.set_viewport_size({"width": width, "height": 3600 if size == "desktop" else 7000})
+        tab.wait_for_timeout(1200)
+        tab.screenshot(path=str(SHOTS / f"{page}-{lang}-{size}-long.png"))
         assert not errors, errors
         context.close()
 
@@ -146,9 +150,8 @@ def test_language_switch_and_permalink(server, browser):
     _settle(tab)
     assert t("children.title", "zh") in tab.inner_text("h1")
     tab.get_by_text("English", exact=True).click()
-    tab.wait_for_function(
-        f"() => document.querySelector('h1') && document.querySelector('h1').innerText.includes({t('children.title', 'en')!r})"
-    )
+    title = t("children.title", "en")
+    tab.wait_for_function(f"() => (document.querySelector('h1') || {{innerText: ''}}).innerText.includes({title!r})")
     _settle(tab)
     assert "lang=en" in tab.url and f"programme={programme}" in tab.url and "period=2023-Q2" in tab.url
     captions = tab.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
