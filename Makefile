@@ -16,6 +16,7 @@ install: $(BIN)/portal
 
 $(VENV)/.dev: $(BIN)/portal
 	$(BIN)/pip install --quiet -e ".[dev]"
+	@if [ -f tests/a11y/package.json ] && command -v npm >/dev/null; then npm ci --prefix tests/a11y --silent; fi
 	@touch $@
 
 install-dev: $(VENV)/.dev
