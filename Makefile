@@ -14,7 +14,7 @@ $(BIN)/portal: pyproject.toml
 
 install: $(BIN)/portal
 
-$(VENV)/.dev: $(BIN)/portal
+$(VENV)/.dev: $(BIN)/portal $(wildcard tests/a11y/package-lock.json)
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@if [ -f tests/a11y/package.json ] && command -v npm >/dev/null; then npm ci --prefix tests/a11y --silent; fi
 	@touch $@
