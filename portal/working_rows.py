@@ -9,7 +9,10 @@ is missing, SQLAlchemy reads the rows instead (slower, same result)."""
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -39,11 +42,17 @@ def _read_sqlite(database: str, queries: dict[str, str]) -> dict[str, pa.Table] 
     except ImportError:
         return None
     out_dir = tempfile.mkdtemp(prefix="portal-rows-")
-    child = multiprocessing.get_context("spawn").Process(target=_adbc_sqlite_tables, args=(database, queries, out_dir))
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise RuntimeError("reading the working store failed")
+    # a plain child interpreter: unlike multiprocessing's spawn it never re-imports the caller
+    done = subprocess.run(
+        [sys.executable, "-m", "portal.working_rows", database, out_dir],
+        input=json.dumps(queries),
+        text=True,
+        capture_output=True,
+    )
+    if done.returncode != 0:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        last_line = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+        raise RuntimeError(f"reading the working store failed: {last_line}")
     tables = {}
     for name in queries:
         path = Path(out_dir) / f"{name}.arrow"
@@ -91,3 +100,7 @@ def read_tables(engine: Engine, queries: dict[str, str]) -> dict[str, pa.Table]:
 
 def read_arrow(engine: Engine, sql: str) -> pa.Table:
     return read_tables(engine, {"rows": sql})["rows"]
+
+
+if __name__ == "__main__":  # the child of _read_sqlite: python -m portal.working_rows DATABASE OUT_DIR
+    _adbc_sqlite_tables(sys.argv[1], json.loads(sys.stdin.read()), sys.argv[2])
