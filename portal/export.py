@@ -11,6 +11,7 @@ import pandas as pd
 
 from portal.figures import BY_KEY
 from portal.models.published import Release
+from portal.spreadsheet import escape
 from portal.vocab import DIMENSIONS, vocabulary
 
 EXPORT_COLUMNS: tuple[str, ...] = ("figure", "programme", "period", *DIMENSIONS, "value", "unit", "status")
@@ -46,7 +47,8 @@ def to_json(release: Release, cells: pd.DataFrame) -> str:
 
 
 def labelled(cells: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """The export frame plus ``*_name_zh`` / ``*_name_en`` label columns."""
+    """The export frame plus ``*_name_zh`` / ``*_name_en`` label columns, made inert for
+    spreadsheets (a name typed as ``=HYPERLINK(...)`` stays text)."""
     frame = export_frame(cells)
     out = frame.copy()
     names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
@@ -70,11 +72,22 @@ def labelled(cells: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
         position = out.columns.get_loc(dimension) + 1
         out.insert(position, f"{dimension}_name_zh", frame[dimension].map(lambda c, f=lookup: f(c, 0)))
         out.insert(position + 1, f"{dimension}_name_en", frame[dimension].map(lambda c, f=lookup: f(c, 1)))
+    return inert(out)
+
+
+def inert(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell a spreadsheet would run as a formula gets a leading apostrophe
+    (``portal.spreadsheet``); numbers and empty cells are left alone."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(escape, na_action="ignore")
     return out
 
 
 def to_csv(cells: pd.DataFrame, labels: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so Excel on Chinese Windows opens it as it is."""
     buffer = io.StringIO()
-    labelled(cells, labels).to_csv(buffer, index=False)
+    # CRLF rows (RFC 4180): a CR inside a text cell is then quoted, never read as a new row
+    labelled(cells, labels).to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")
