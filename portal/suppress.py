@@ -18,9 +18,9 @@ Rules, in order:
   each programme), a withheld part never stands alone: further parts are withheld, smallest
   first, until the withheld parts cover at least K people; a withheld total keeps at least one
   part withheld. Iterated over every relation to a fixed point;
-- ledger: balances and disbursement rates are cumulative, so two consecutive ones reveal a
-  period's flows: from the first month whose programme-level money is withheld on, they are
-  withheld (the all-time ones stay exact).
+- ledger: balances and disbursement rates are cumulative, so two consecutive ones could reveal
+  a period's flows: one is published only where it can be derived from published programme
+  totals of raised and disbursed money (the all-time ones stay exact).
 Zero is a true zero and is shown. The organisation-level totals (a programme, or all, over
 all time, no breakdown) are always exact.
 
@@ -181,6 +181,12 @@ class Units:
         self.index = pd.Index(self.frame["key"])
         self.people = self.frame["people"].fillna(0).to_numpy(dtype="float64")
         self.exempt = self.frame["exempt"].to_numpy(dtype=bool)
+        # a programme's (or all programmes') total for a period, no breakdown: totals stay exact,
+        # so complementary suppression withholds parts, never these (primary rules still apply)
+        no_breakdown = (self.frame[list(DIMENSIONS)] == "").all(axis=1).to_numpy(dtype=bool)
+        all_programmes = (self.frame["programme"] == "all").to_numpy(dtype=bool)
+        self.total = no_breakdown & ~all_programmes
+        self.all_total = no_breakdown & all_programmes
         self.parents = self._parents()
 
     def __len__(self) -> int:
@@ -260,7 +266,7 @@ def complement(units: Units, withheld: np.ndarray, k: int) -> np.ndarray:
     exempt = units.exempt
     for _ in range(_MAX_ROUNDS):
         changed = False
-        for parent in units.parents.values():
+        for relation, parent in units.parents.items():
             idx = np.flatnonzero(parent >= 0)
             par = parent[idx]
             w = withheld[idx]
@@ -281,10 +287,19 @@ def complement(units: Units, withheld: np.ndarray, k: int) -> np.ndarray:
             cap_count = np.bincount(cp, minlength=n)
             cap_people = np.bincount(cp, weights=ppl, minlength=n)
             infeasible = deficient & ((cap_count < need_count) | (cap_people < need_people))
-            # parts cannot protect a published total: withhold the total itself instead
+            # parts cannot protect a published breakdown cell: withhold that cell instead; a
+            # programme-level total stays exact and every remaining part is withheld
+            # (a programme total is never withheld to protect its own breakdown's parts; as a
+            # month of a quarter or a programme of all programmes it is a part like any other)
             own = infeasible & ~total_w & ~exempt
+            if relation.startswith("breakdown:"):
+                own &= ~units.total
+            if relation == "programme":
+                # all programmes = Σ programmes: the cross-programme total gives way, never
+                # another programme's own total
+                own |= deficient & ~total_w & ~exempt & units.all_total
             excl_sum, excl_count = _group_cumulative(ppl, cp)
-            pick = (excl_count < need_count[cp]) | (excl_sum < need_people[cp])
+            pick = (excl_count < need_count[cp]) | (excl_sum < need_people[cp]) | infeasible[cp]
             pick &= ~own[cp]
             if own.any():
                 withheld[own] = True
@@ -313,9 +328,15 @@ def _protect(units: Units, withheld: np.ndarray, sensitive: np.ndarray, k: int, 
             break
         at = np.flatnonzero(pinned)
         grow = np.zeros(len(units), dtype=bool)
-        for parent in units.parents.values():
+        for relation, parent in units.parents.items():
             up = parent[at]
-            grow[up[up >= 0]] = True
+            up = up[up >= 0]
+            # more parts of the same relations, and their totals, except a programme's total
+            # above its own breakdown (totals stay exact)
+            grow |= np.isin(parent, up) & (units.people > 0)
+            if relation.startswith("breakdown:"):
+                up = up[~units.total[up]]
+            grow[up] = True
         grow &= ~withheld & ~units.exempt
         if not grow.any():
             break  # nothing left to withhold: the audit names the cell
@@ -400,22 +421,51 @@ def _subsets(cells: pd.DataFrame, reason: pd.Series, k: int) -> pd.Series:
 
 
 def _ledger(cells: pd.DataFrame, reason: pd.Series) -> pd.Series:
-    """Cumulative figures from the first month whose programme-level money is withheld."""
-    money = cells["figure"].isin(["funds_disbursed", "funds_raised"]) & cells[list(DIMENSIONS)].isna().all(axis=1)
-    monthly = money & (cells["period"].map(periods.period_type) == "month") & reason.notna()
-    if not monthly.any():
-        return reason
-    first = cells[monthly].groupby("programme")["period"].min()
+    """A balance or rate is published only where it can be derived from published cells.
+
+    Balance at a period's end = Σ raised − Σ disbursed since the start. It is published when
+    the programme's history up to that end splits into aligned periods (years, else quarters,
+    else months) whose programme-level raised and disbursed totals are both published: then it
+    tells nothing the published cells do not. Anything else could reveal a withheld flow (two
+    consecutive balances give a month's flows), so it is withheld."""
     ledger = cells["figure"].isin(LEDGER) & (cells["period"] != periods.ALL)
     if not ledger.any():
         return reason
-    start = first.map(lambda key: periods.parse(key).end)
-    ends = cells.loc[ledger, "period"].map(lambda key: periods.parse(key).end)
-    cut = cells.loc[ledger, "programme"].map(start)
-    hide = cut.notna() & (ends >= cut.where(cut.notna(), dt.date.max))
-    idx = hide.index[hide.to_numpy(dtype=bool)]
-    reason[idx] = reason[idx].fillna("complementary")
+    totals = cells["figure"].isin(["funds_raised", "funds_disbursed"]) & cells[list(DIMENSIONS)].isna().all(axis=1)
+    flows = cells[totals & (cells["period"] != periods.ALL)]
+    state = pd.Series(
+        reason[flows.index].isna().to_numpy(), index=pd.MultiIndex.from_frame(flows[["programme", "period", "figure"]])
+    )
+    for programme, rows in cells[ledger].groupby("programme"):
+        published = state.get(programme)
+        if published is None:
+            continue
+        by_period = published.groupby(level=0).all()
+        known = set(by_period.index)  # a period without cells holds no flows (before the first data)
+        blocked = set(by_period.index[~by_period.to_numpy()])
+        first = min(periods.parse(key).start for key in known)
+        for i, key in zip(rows.index, rows["period"], strict=True):
+            if not _covered(first.year, periods.parse(key).end, blocked):
+                reason[i] = reason[i] if isinstance(reason[i], str) else "complementary"
     return reason
+
+
+def _covered(first_year: int, end: dt.date, blocked: set[str]) -> bool:
+    """Whether Jan 1 of ``first_year`` … ``end`` splits into aligned periods none of which
+    has a withheld raised or disbursed total (largest first: aligned periods nest)."""
+    day = dt.date(first_year, 1, 1)
+    while day <= end:
+        for key in (
+            f"{day.year}" if day.month == 1 else None,
+            f"{day.year}-Q{(day.month - 1) // 3 + 1}" if day.month % 3 == 1 else None,
+            f"{day.year}-{day.month:02d}",
+        ):
+            if key is not None and periods.parse(key).end <= end and key not in blocked:
+                day = periods.parse(key).end + dt.timedelta(days=1)
+                break
+        else:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,14 +553,17 @@ class _Additive:
         self.by_design = hi - lo < 1.0
 
     def pinned(self, withheld: np.ndarray, sensitive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Withheld units pinned closer than their protection interval: exactly (under one
-        fen, second or row) for any withheld cell; within PROTECTION_SHARE of the value for
-        a cell withheld for its own sake (primary, dominance, geography)."""
+        """Withheld units pinned closer than their protection interval: within PROTECTION_SHARE
+        of the value (at least one fen, second or row) for a cell withheld for its own sake
+        (primary, dominance, geography)."""
         published = self.present & ~withheld
         if not (self.present & withheld).any():
             return np.zeros(len(withheld), dtype=bool), None, None
         lo, hi = intervals(self.values, published, self.parents)
-        need = np.where(sensitive, np.maximum(1.0, PROTECTION_SHARE * self.values), 1.0)
+        # a cell withheld only to protect another (complementary) may turn out derivable, e.g.
+        # the one part of a breakdown equals its exact total: that tells nothing, and the
+        # propagation already counts such a cell as known when it bounds the sensitive ones
+        need = np.where(sensitive, np.maximum(1.0, PROTECTION_SHARE * self.values), 0.0)
         pinned = self.present & withheld & (self.values > 0) & (hi - lo < need) & ~self.by_design
         return pinned, lo, hi
 

@@ -48,6 +48,21 @@ def test_threshold_property(world):
     assert (world.safe["status"] == "withheld").any()
 
 
+SENSITIVE = ("primary", "dominance", "geography")
+
+
+def sensitive(cells: pd.DataFrame, recovered: dict[str, float]) -> dict[str, float]:
+    """The recovered cells that were withheld for their own sake."""
+    reasons = dict(zip(cell_key(cells), cells["reason"], strict=True))
+    # zero is a true zero (privacy.md): that a non-public county had no activity in a month is
+    # not a value the geography rule hides; any other recovery of such a cell counts
+    return {
+        key: value
+        for key, value in recovered.items()
+        if reasons.get(key) in SENSITIVE and not (reasons[key] == "geography" and value == 0)
+    }
+
+
 @pytest.mark.parametrize(
     ("relation", "figures"),
     [
@@ -68,7 +83,9 @@ def test_subtraction_attacks(world, relation, figures):
         for key, value in subtraction_attack(naive, figure, relation).items():
             assert value == pytest.approx(truth[key], abs=1e-6), key
             hits += 1
-        assert not subtraction_attack(world.safe, figure, relation), (figure, relation)
+        # a complementary cell may equal what the published cells give (the one part of a
+        # breakdown equals its exact total): no secret; a cell withheld for its own sake never
+        assert not sensitive(world.safe, subtraction_attack(world.safe, figure, relation)), (figure, relation)
     assert hits > 0, f"the naive release must be open to {relation} differencing"
 
 
