@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.pseudonym import fast_pseudonymiser, fingerprint
+from portal.spreadsheet import escape
 from portal.vocab import vocabulary
 
 log = logging.getLogger("loaders")
@@ -642,18 +643,26 @@ def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Tabl
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
+    except Exception as exc:  # zlib.error, XML ParseError, NotImplementedError (zip version): a broken file
+        raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
     if sheet is not None:
         if sheet not in wb.sheetnames:
             names = "、".join(wb.sheetnames)
             wb.close()
             raise UnusableFile(message("sheet_not_found", lang, file=file_label, sheet=sheet, sheets=names))
         ws = wb[sheet]
-    else:
+    elif wb.worksheets:
         ws = wb.worksheets[0]
+    else:  # a workbook part naming no sheet at all
+        wb.close()
+        raise UnusableFile(message("bad_xlsx", lang, file=file_label))
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for n, cells in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-            yield n, list(cells)
+        try:
+            for n, cells in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+                yield n, list(cells)
+        except Exception as exc:  # a truncated or corrupt sheet is found while streaming it
+            raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
 
     return _with_header(rows(), wb.close, None)
 
@@ -681,6 +690,9 @@ def _with_header(
         if on_error is None:
             raise
         raise on_error() from None
+    except UnusableFile:
+        close()
+        raise
     if not head:
         return Table(header=[], header_row=0, rows=iter(()), encoding=encoding, close=close, on_error=on_error)
     table = Table(header=head[0][1], header_row=head[0][0], rows=it, encoding=encoding, close=close, on_error=on_error)
@@ -724,7 +736,8 @@ class RejectsWriter:
             self._f = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self._w = csv.writer(self._f)
             self._w.writerow([message(k, self.lang) for k in ("col_row", "col_column", "col_reason", "col_value")])
-        self._w.writerow([row, column_label, reason, value])
+        # staff open this in Excel: a value typed as =HYPERLINK(...) stays text
+        self._w.writerow([row, escape(column_label), escape(reason), escape(value)])
         self.count += 1
 
     def finish(self) -> str | None:
