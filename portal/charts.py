@@ -53,24 +53,27 @@ def select(cells: pd.DataFrame, figure: str, period: str, by: tuple[str, ...] = 
     """The cells of one view: a figure in a period, broken down by ``by`` (those dimensions
     set), with ``where`` dimensions fixed, and every other dimension null (no breakdown)."""
     where = where or {}
-    frame = cells[(cells["figure"] == figure) & (cells["period"] == period)]
+    mask = (cells["figure"] == figure) & (cells["period"] == period)
     for dim in DIMENSIONS:
         if dim in where:
-            frame = frame[frame[dim] == where[dim]]
+            mask &= cells[dim] == where[dim]
         elif dim in by:
-            frame = frame[frame[dim].notna()]
+            mask &= cells[dim].notna()
         else:
-            frame = frame[frame[dim].isna()]
-    return frame.reset_index(drop=True)
+            mask &= cells[dim].isna()
+    return cells[mask].reset_index(drop=True)
 
 
 def over_time(cells: pd.DataFrame, figure: str, period_keys: list[str], where: dict | None = None):
     """The total cells of a figure over a list of periods (in that order)."""
-    parts = [select(cells, figure, p, where=where) for p in period_keys]
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return cells.iloc[0:0][list(CELL_COLUMNS)].copy()
-    return pd.concat(parts, ignore_index=True)
+    where = where or {}
+    mask = (cells["figure"] == figure) & cells["period"].isin(period_keys)
+    for dim in DIMENSIONS:
+        mask &= (cells[dim] == where[dim]) if dim in where else cells[dim].isna()
+    frame = cells[mask]
+    order = {key: i for i, key in enumerate(period_keys)}
+    frame = frame.iloc[frame["period"].map(order).to_numpy().argsort(kind="stable")]
+    return frame.reset_index(drop=True)
 
 
 def annotate(view: pd.DataFrame, dimension: str | None, lang: str, k: int, names: dict | None = None):

@@ -6,6 +6,7 @@ and the chart block (chart, caption, table twin, CSV and XLSX of exactly that vi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,9 +66,13 @@ def _release(url: str) -> dict | None:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cells(url: str, release_id: str, figures: tuple[str, ...], programme: str, period_keys: tuple[str, ...]):
-    return queries.cells(
+    frame = queries.cells(
         engine=_engine(url), release_id=release_id, figures=figures, programme=programme, periods=period_keys
     )
+    # plain object columns: pages filter these frames many times a run, and pandas' Arrow-backed
+    # strings make every boolean filter a costly take
+    text = [c for c in frame.columns if c != "value"]
+    return frame.astype({c: object for c in text})
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -391,6 +396,14 @@ def has_withheld_parts(frame: pd.DataFrame, figure: str, by: tuple[str, ...], wh
     return bool((parts["status"] != "published").any())
 
 
+def _unvalidated(chart):
+    """The chart with Altair's JSON-schema validation skipped when Streamlit serialises it (a
+    quarter of a page's time): our chart code is fixed, and tests/test_charts.py validates
+    every chart it builds."""
+    object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
+    return chart
+
+
 def chart_block(
     chart,
     view: pd.DataFrame,
@@ -405,7 +418,7 @@ def chart_block(
     if view.empty:
         st.info(t("notice.no_data_view", ctx.lang))
         return
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(_unvalidated(chart), width="stretch")
     note = f" {t('cell.includes_withheld', ctx.lang)}。" if total_note and ctx.lang == "zh" else ""
     if total_note and ctx.lang != "zh":
         note = f" ({t('cell.includes_withheld', ctx.lang)})"
@@ -426,7 +439,7 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     left, right = st.columns(2)
     left.download_button(
         t("chart.download_csv", ctx.lang),
-        data=downloads.csv_bytes(raw, labels()),
+        data=lambda: downloads.csv_bytes(raw, labels()),  # built on click, not on every run
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
