@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test install install-dev lint format sample serve bench bench-quick clean-data
+.PHONY: run run-postgres test install install-dev lint format sample serve bench bench-quick clean-data
 
 $(BIN)/portal: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,12 @@ run: install
 	$(BIN)/portal init
 	$(BIN)/portal sample --if-empty
 	$(BIN)/portal serve --port $(PORT)
+
+## make run-postgres: the same pipeline with both stores on a local PostgreSQL (Debian's postgresql)
+run-postgres: install
+	@admin="$$(.ci/start-postgres open_figures_working open_figures_portal)"; base="$${admin%/postgres}"; \
+	export PORTAL_WORKING_URL="$$base/open_figures_working" PORTAL_PUBLISHED_URL="$$base/open_figures_portal"; \
+	$(BIN)/portal init && $(BIN)/portal sample --if-empty && $(BIN)/portal serve --port $(PORT)
 
 ## make test: lint, then the whole test suite (on SQLite, and on PostgreSQL when it is installed)
 test: install-dev
