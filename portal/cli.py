@@ -247,6 +247,31 @@ def cmd_sample(args, settings: Settings) -> int:
     return run_publish(settings, args.lang, k=settings.k)
 
 
+def cmd_board_pack(args, settings: Settings) -> int:
+    """The board pack PDF of a quarter or a year (portal.board_pack)."""
+    import time
+
+    from portal import board, board_pack, fonts, lookup
+
+    started = time.perf_counter()
+    engine = _published(settings, args.lang)
+    try:
+        view = board.build(engine, period=args.period, programme=args.programme, release_id=args.release)
+        pack = board_pack.build(view, args.lang, base_url=lookup.base_url(settings))
+    except board.BoardError as exc:
+        raise CliError(say(f"board_{exc.code}", args.lang, **exc.values)) from exc
+    except fonts.FontMissing as exc:
+        raise CliError(str(exc)) from exc
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(pack.pdf)
+    os.replace(tmp, out)
+    seconds = f"{time.perf_counter() - started:.1f}"
+    print(say("board_pack_done", args.lang, path=out, pages=pack.pages, seconds=seconds))
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     print(say("serving", args.lang, port=args.port))
     command = [sys.executable, "-m", "portal.serve", "--server.port", str(args.port), "--server.headless", "true"]
@@ -291,6 +316,13 @@ def build_parser(lang_default: str) -> argparse.ArgumentParser:
     p.add_argument("--out")
     p.add_argument("--if-empty", action="store_true", help="do nothing when a release exists")
     p.set_defaults(func=cmd_sample)
+    p = sub.add_parser("board-pack", help="write the board pack PDF of a quarter or a year")
+    p.add_argument("--period", required=True, help="a year (2023) or a quarter (2023-Q4)")
+    p.add_argument("--programme", default="all", help="a programme code, or all (default)")
+    p.add_argument("--release", help="a release id (default: the current release)")
+    p.add_argument("--out", required=True, help="where to write the PDF")
+    p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_board_pack)
     p = sub.add_parser("serve", help="start the portal")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_serve)

@@ -1,0 +1,414 @@
+"""理事会 / Board: a quarter or a year of one programme (or all) against the prior period and
+the same period last year, balance and disbursement rate over time, the stage table against
+the yearly standards and the biggest changes in words. The board page and the board pack PDF
+both lay out what this module computes; no Streamlit here.
+
+Every number is a published cell read from the store and formatted by ``portal.formatting``
+after rounding to the figure's decimals, as ``portal figures`` prints it; a difference is only
+taken between two published cells, never with a withheld one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from portal import charts, formatting, periods, queries
+from portal.figures import BY_KEY
+from portal.i18n import t
+from portal.vocab import vocabulary
+
+HEADLINES: tuple[str, ...] = (
+    "funds_raised",
+    "donations",
+    "funds_disbursed",
+    "balance",
+    "disbursement_rate",
+    "children_served",
+    "child_times",
+    "children_in_care",
+    "average_per_child",
+    "volunteers_active",
+    "volunteer_hours",
+    "home_visits",
+)
+STAGE_FIGURES: tuple[str, ...] = ("children_served", "funds_disbursed", "average_per_child")
+# the breakdowns whose parts may be named among the biggest changes
+CHANGE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "funds_disbursed": ("stage", "region"),
+    "children_served": ("stage", "region"),
+    "volunteer_hours": ("region",),
+}
+TREND_QUARTERS = 8
+BOARD_PERIOD_TYPES = ("quarter", "year")
+MAX_CHANGES = 5
+MAX_PER_FIGURE = 2
+DASH = "—"
+
+
+class BoardError(ValueError):
+    """A board of a period or programme the release cannot give; ``code`` names the message."""
+
+    def __init__(self, code: str, **values):
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+def rounded(figure: str, value):
+    """A published value as ``portal figures`` prints it (rounded to the figure's decimals)."""
+    if value is None or pd.isna(value):
+        return None
+    return round(float(value), BY_KEY[figure].decimals)
+
+
+@dataclass
+class Change:
+    figure: str
+    dims: tuple[tuple[str, str], ...]
+    then_period: str
+    before: float
+    after: float
+
+    @property
+    def diff(self) -> float:
+        return self.after - self.before
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.before == 0 else self.diff / abs(self.before)
+
+
+@dataclass
+class Board:
+    release: dict
+    programme: str
+    period: str
+    prior: str | None
+    last_year: str | None
+    cells: pd.DataFrame
+    names: dict
+    standards: pd.DataFrame
+    trend_periods: list[str] = field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        return self.release["k"]
+
+    @property
+    def compares_last_year(self) -> bool:
+        """A year's prior period is the same period last year: one comparison, not two."""
+        return self.last_year is not None and self.last_year != self.prior
+
+    # ------------------------------------------------------------ one cell
+
+    def cell(self, figure: str, period: str | None, where: dict | None = None) -> dict | None:
+        if period is None:
+            return None
+        view = charts.select(self.cells, figure, period, where=where)
+        return None if view.empty else view.iloc[0].to_dict()
+
+    def value(self, cell: dict | None) -> float | None:
+        if cell is None or cell["status"] != "published":
+            return None
+        return rounded(cell["figure"], cell["value"])
+
+    def text(self, figure: str, cell: dict | None, lang: str) -> str:
+        if cell is None:
+            return DASH
+        return formatting.cell(figure, self.value(cell), cell["status"], lang, self.k)
+
+    # ------------------------------------------------------------ words around it
+
+    def programme_name(self, lang: str) -> str:
+        if self.programme == "all":
+            return t("filter.all_programmes", lang)
+        return charts.label("programme", self.programme, lang, self.names)
+
+    def label(self, dimension: str, code: str, lang: str) -> str:
+        return charts.label(dimension, code, lang, self.names)
+
+    def subject(self, figure: str, dims, lang: str) -> str:
+        parts = [BY_KEY[figure].name(lang), *(self.label(d, c, lang) for d, c in dims)]
+        return " · ".join(parts)
+
+
+def build(engine: Engine, *, period: str, programme: str = "all", release_id: str | None = None) -> Board:
+    """The board of ``programme`` in ``period`` (a quarter or a year) from the published store."""
+    release = queries.release(engine=engine, release_id=release_id) if release_id else None
+    if release_id and release is None:
+        raise BoardError("unknown_release", release=release_id)
+    release = release or queries.current_release(engine=engine)
+    if release is None:
+        raise BoardError("no_release")
+    if periods.period_type(period) not in BOARD_PERIOD_TYPES:
+        raise BoardError("bad_period", period=period)
+    all_periods = queries.periods(engine=engine, release_id=release.id)
+    if period not in all_periods:
+        raise BoardError("unknown_period", period=period)
+    labels = queries.labels(engine=engine, release_id=release.id)
+    names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
+    if programme != "all" and ("programme", programme) not in names:
+        raise BoardError("unknown_programme", programme=programme)
+    kind = periods.period_type(period)
+    of_type = [p for p in all_periods if periods.period_type(p) == kind and p <= period]
+    trend = of_type[-TREND_QUARTERS:] if kind == "quarter" else of_type
+    prior, last_year = periods.previous(period), periods.same_period_last_year(period)
+    wanted = sorted({period, *trend, *(p for p in (prior, last_year) if p in all_periods)})
+    cells = queries.cells(engine=engine, release_id=release.id, programme=programme, periods=wanted)
+    standards = queries.standards(engine=engine, release_id=release.id)
+    if programme != "all":
+        standards = standards[standards["programme"] == programme]
+    info = {
+        "id": release.id,
+        "as_of": release.as_of,
+        "k": release.k,
+        "is_sample": bool(release.is_sample),
+        "created_at": release.created_at,
+        "note": release.note,
+    }
+    return Board(
+        release=info,
+        programme=programme,
+        period=period,
+        prior=prior if prior in all_periods else None,
+        last_year=last_year if last_year in all_periods else None,
+        cells=cells,
+        names=names,
+        standards=standards,
+        trend_periods=trend,
+    )
+
+
+# ---------------------------------------------------------------- differences
+
+
+def difference(figure: str, before: float | None, after: float | None, lang: str) -> tuple[str, str]:
+    """(change, % change) between two published values; a rate changes in percentage points
+    and has no % change. Dashes when either side is missing or withheld."""
+    if before is None or after is None:
+        return DASH, DASH
+    diff = after - before
+    sign = "+" if diff > 0 else "-" if diff < 0 else "±"
+    if BY_KEY[figure].unit == "fraction":
+        points = formatting.number(abs(diff) * 100, lang, 1)
+        return sign + t("board.pp", lang, value=points), DASH
+    change = sign + formatting.value(figure, abs(diff), lang)
+    if before == 0:
+        return change, DASH
+    return change, sign + formatting.percent(abs(diff) / abs(before), lang)
+
+
+def headline_rows(board: Board, lang: str) -> list[dict]:
+    """One row per headline figure: now, prior, change, %, same period last year, change, %."""
+    rows = []
+    for figure in HEADLINES:
+        now = board.cell(figure, board.period)
+        if now is None:
+            continue
+        prior, last = board.cell(figure, board.prior), board.cell(figure, board.last_year)
+        d_prior = difference(figure, board.value(prior), board.value(now), lang)
+        d_last = difference(figure, board.value(last), board.value(now), lang)
+        rows.append(
+            {
+                "figure": figure,
+                "name": BY_KEY[figure].name(lang),
+                "now": board.text(figure, now, lang),
+                "prior": board.text(figure, prior, lang),
+                "prior_change": d_prior[0],
+                "prior_pct": d_prior[1],
+                "last": board.text(figure, last, lang),
+                "last_change": d_last[0],
+                "last_pct": d_last[1],
+                "status": now["status"],
+                "reason": now["reason"],
+            }
+        )
+    return rows
+
+
+def headline_columns(board: Board, lang: str) -> list[str]:
+    columns = [
+        t("col.figure", lang),
+        formatting.period(board.period, lang),
+        formatting.period(board.prior, lang) if board.prior else t("board.prior", lang),
+        t("board.change_prior", lang),
+        t("board.pct", lang),
+        formatting.period(board.last_year, lang) if board.last_year else t("board.last_year", lang),
+        t("board.change_last_year", lang),
+        t("board.pct", lang),
+    ]
+    return columns if board.compares_last_year else columns[:5]
+
+
+def headline_frame(board: Board, lang: str) -> pd.DataFrame:
+    keys = ("name", "now", "prior", "prior_change", "prior_pct", "last", "last_change", "last_pct")
+    if not board.compares_last_year:
+        keys = keys[:5]
+    rows = [[row[k] for k in keys] for row in headline_rows(board, lang)]
+    return pd.DataFrame(rows, columns=headline_columns(board, lang))
+
+
+def changes(board: Board) -> list[Change]:
+    """The biggest relative changes against the prior period or the same period last year,
+    among the headline totals and the parts of a few breakdowns; both sides published."""
+    found: dict[tuple, Change] = {}
+    for then in dict.fromkeys((board.prior, board.last_year)):
+        if then is None:
+            continue
+        for figure in HEADLINES:
+            views = [((), None)] + [((d,), d) for d in CHANGE_BREAKDOWNS.get(figure, ())]
+            for by, dim in views:
+                now = charts.select(board.cells, figure, board.period, by=by)
+                before = charts.select(board.cells, figure, then, by=by)
+                if now.empty or before.empty:
+                    continue
+                old = {(r[dim] if dim else None): r for r in before.to_dict("records")}
+                for row in now.to_dict("records"):
+                    prev = old.get(row[dim] if dim else None)
+                    a, b = board.value(row), board.value(prev) if prev else None
+                    if a is None or b is None or a == b or b == 0:
+                        continue
+                    dims = ((dim, row[dim]),) if dim else ()
+                    change = Change(figure, dims, then, b, a)
+                    key = (figure, dims)
+                    if key not in found or abs(change.ratio) > abs(found[key].ratio):
+                        found[key] = change
+    ranked = sorted(found.values(), key=lambda c: (abs(c.ratio), not c.dims), reverse=True)
+    out: list[Change] = []
+    for change in ranked:  # at most two per figure, so one busy breakdown does not fill the list
+        if sum(c.figure == change.figure for c in out) < MAX_PER_FIGURE:
+            out.append(change)
+    return out[:MAX_CHANGES]
+
+
+def change_sentence(board: Board, change: Change, lang: str) -> str:
+    fig = change.figure
+    up = change.diff > 0
+    values = {
+        "subject": board.subject(fig, change.dims, lang),
+        "then": formatting.period(change.then_period, lang),
+        "before": formatting.value(fig, change.before, lang),
+        "after": formatting.value(fig, change.after, lang),
+    }
+    if BY_KEY[fig].unit == "fraction":
+        points = formatting.number(abs(change.diff) * 100, lang, 1)
+        return t("board.change_pp_up" if up else "board.change_pp_down", lang, diff=points, **values)
+    pct = formatting.percent(abs(change.ratio), lang)
+    return t("board.change_up" if up else "board.change_down", lang, pct=pct, **values)
+
+
+# ---------------------------------------------------------------- the stage table
+
+
+def _standard_text(board: Board, stage: str, lang: str) -> tuple[str, float | None]:
+    rows = board.standards[board.standards["stage"] == stage]["yearly_yuan"]
+    values = sorted({float(v) for v in rows})
+    if not values:
+        return DASH, None
+    if len(values) == 1:
+        return formatting.money(values[0], lang), values[0]
+    return f"{formatting.money(values[0], lang)}–{formatting.money(values[-1], lang)}", None
+
+
+def stage_rows(board: Board, lang: str) -> list[dict]:
+    stages: list[str] = []
+    for figure in STAGE_FIGURES:
+        view = charts.select(board.cells, figure, board.period, by=("stage",))
+        stages += [s for s in view["stage"] if s not in stages]
+    order = {c: i for i, c in enumerate(vocabulary("stage").codes)}
+    rows = []
+    for stage in sorted(stages, key=lambda s: order.get(s, len(order))):
+        cells = {f: board.cell(f, board.period, where={"stage": stage}) for f in STAGE_FIGURES}
+        standard_text, standard = _standard_text(board, stage, lang)
+        average = board.value(cells["average_per_child"])
+        share = DASH
+        if standard and average is not None and periods.period_type(board.period) == "year":
+            share = formatting.percent(average / standard, lang)
+        rows.append(
+            {
+                "stage": stage,
+                "label": vocabulary("stage").label(stage, lang),
+                **{f: board.text(f, cells[f], lang) for f in STAGE_FIGURES},
+                "standard": standard_text,
+                "share": share,
+            }
+        )
+    return rows
+
+
+def stage_columns(lang: str) -> list[str]:
+    return [
+        vocabulary("stage").name(lang),
+        *(BY_KEY[f].name(lang) for f in STAGE_FIGURES),
+        t("col.standard", lang),
+        t("board.share_of_standard", lang),
+    ]
+
+
+def stage_frame(board: Board, lang: str) -> pd.DataFrame:
+    keys = ("label", *STAGE_FIGURES, "standard", "share")
+    return pd.DataFrame([[r[k] for k in keys] for r in stage_rows(board, lang)], columns=stage_columns(lang))
+
+
+# ---------------------------------------------------------------- charts
+
+
+@dataclass
+class BoardChart:
+    key: str
+    title: str
+    chart: object  # an Altair chart from portal.charts
+    view: pd.DataFrame
+    dimension: str | None = None  # the breakdown its table twin lists, None for periods
+
+
+def board_charts(board: Board, lang: str) -> list[BoardChart]:
+    """The board's charts, in the order the page and the pack show them."""
+    k, out = board.k, []
+    trend = board.trend_periods
+    pair = pd.concat([charts.over_time(board.cells, f, trend) for f in ("funds_raised", "funds_disbursed")])
+    if not pair.empty:
+        title = t("funds.raised_vs_disbursed", lang)
+        out.append(BoardChart("raised_disbursed", title, charts.grouped(pair, lang, k, title=title), pair))
+    for figure in ("balance", "disbursement_rate"):
+        view = charts.over_time(board.cells, figure, trend)
+        if (view["status"] == "published").any():  # a line of nothing but withheld points says nothing
+            title = t("board.over_time", lang, figure=BY_KEY[figure].name(lang))
+            out.append(BoardChart(figure, title, charts.trend(view, lang, k, title=title), view))
+    served = charts.select(board.cells, "children_served", board.period, by=("stage",))
+    if not served.empty:
+        title = t("stage.children", lang)
+        chart = charts.bar(served, "children_served", "stage", lang, k, title=title, names=board.names)
+        out.append(BoardChart("stage_children", title, chart, served, "stage"))
+    average = charts.select(board.cells, "average_per_child", board.period, by=("stage",))
+    if not average.empty:
+        title = t("stage.average", lang)
+        chart = charts.stage_average(average, board.standards, lang, k, title=title)
+        out.append(BoardChart("stage_average", title, chart, average, "stage"))
+    return out
+
+
+# ---------------------------------------------------------------- notes
+
+
+def withheld_reasons(board: Board) -> dict[str, int]:
+    """reason -> how many of the board's cells (headlines and stages, this period) it withholds."""
+    counts: dict[str, int] = {}
+    shown = [board.cell(f, board.period) for f in HEADLINES]
+    for figure in STAGE_FIGURES:
+        shown += charts.select(board.cells, figure, board.period, by=("stage",)).to_dict("records")
+    for cell in shown:
+        if cell is not None and cell["status"] != "published":
+            reason = cell["reason"] if isinstance(cell["reason"], str) else "primary"
+            counts[reason] = counts.get(reason, 0) + 1
+    return counts
+
+
+def board_url(board: Board, lang: str, base: str) -> str:
+    from urllib.parse import urlencode
+
+    ptype = periods.period_type(board.period)
+    query = {"lang": lang, "programme": board.programme, "ptype": ptype, "period": board.period}
+    return f"{base.rstrip('/')}/board?{urlencode(query)}"
