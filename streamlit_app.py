@@ -14,6 +14,9 @@ PAGES = (
     ("disbursed_by_stage", ":material/school:"),
     ("children_served", ":material/child_care:"),
     ("volunteers", ":material/volunteer_activism:"),
+    ("find", ":material/search:"),
+    ("board", ":material/groups:"),
+    ("receipt", ":material/receipt_long:"),
     ("about", ":material/info:"),
 )
 

@@ -234,10 +234,10 @@ def headline_columns(board: Board, lang: str) -> list[str]:
         formatting.period(board.period, lang),
         formatting.period(board.prior, lang) if board.prior else t("board.prior", lang),
         t("board.change_prior", lang),
-        t("board.pct", lang),
+        t("board.pct_prior", lang),
         formatting.period(board.last_year, lang) if board.last_year else t("board.last_year", lang),
         t("board.change_last_year", lang),
-        t("board.pct", lang),
+        t("board.pct_last_year", lang),
     ]
     return columns if board.compares_last_year else columns[:5]
 

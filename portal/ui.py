@@ -18,11 +18,18 @@ from portal import charts, downloads, formatting, periods, queries
 from portal.db import is_sqlite, make_engine
 from portal.i18n import LANGS, t
 from portal.settings import get_settings
+from portal.vocab import DIMENSIONS
 
 log = logging.getLogger("portal.ui")
 
 PARAMS = ("lang", "programme", "ptype", "period", "region")
 REGION_PAGES = frozenset({"disbursed_by_stage", "children_served", "volunteers"})
+# pages without the programme/period filters: the URL carries their own state
+NO_FILTER_PAGES = frozenset({"find", "receipt"})
+PAGE_PARAMS: dict[str, tuple[str, ...]] = {
+    "find": ("q", "release", "figure", *DIMENSIONS),  # a search, or a cell's permalink
+    "board": ("projector", "slide"),
+}
 STALE_AFTER_DAYS = 92  # charities disclose progress at least every three months
 
 
@@ -168,11 +175,13 @@ def language() -> str:
     return st.session_state["w_lang"]
 
 
-def _first_run_params(all_periods: list[str], programmes: list[str], regions: list[str], notices: list[str], lang: str):
+def _first_run_params(
+    all_periods: list[str], programmes: list[str], regions: list[str], notices: list[str], lang: str, page: str = ""
+):
     """Read the URL once per session into widget state; unknown or malformed values are
     ignored with a notice (the period grid is fixed: a free range or unknown period is rejected)."""
     qp = {k: st.query_params.get(k) for k in st.query_params}
-    unknown = sorted(k for k in qp if k not in PARAMS)
+    unknown = sorted(k for k in qp if k not in PARAMS and k not in PAGE_PARAMS.get(page, ()))
     if unknown:
         notices.append(t("notice.unknown_param", lang, names=", ".join(f"`{k[:40]}`" for k in unknown)))
     if qp.get("lang") not in (None, *LANGS):
@@ -224,9 +233,15 @@ def chrome(page: str) -> Context | None:
     notices: list[str] = []
     if "_portal_init" not in st.session_state:
         regions = [c for (d, c) in names if d == "region"]
-        _first_run_params(all_periods, programmes, regions, notices, lang)
+        _first_run_params(all_periods, programmes, regions, notices, lang, page)
         st.session_state["_portal_init"] = True
 
+    if page in NO_FILTER_PAGES:  # keep the filters' values for the next page, draw none
+        for key in ("w_programme", "w_ptype", "w_period"):
+            st.session_state[key] = st.session_state.get(key, "all")
+        return _finish(
+            page, lang, release, names, all_periods, st.session_state["w_programme"], st.session_state["w_period"]
+        )
     side = st.sidebar
     side.subheader(t("filter.heading", lang))
     side.selectbox(
@@ -288,11 +303,37 @@ def chrome(page: str) -> Context | None:
     return ctx
 
 
+def _finish(page, lang, release, names, all_periods, programme, period) -> Context:
+    """The context of a page without filters (find, receipt): the language in the URL, the
+    page's own parameters left as they are."""
+    ctx = Context(
+        lang=lang,
+        page=page,
+        release=release,
+        programme=programme if ("programme", programme) in names else "all",
+        ptype=periods.period_type(period) or "all",
+        period=period if period in all_periods else "all",
+        region=None,
+        names=names,
+        all_periods=all_periods,
+    )
+    _write_params(ctx)
+    st.session_state["_portal_ctx"] = ctx
+    _banners(ctx)
+    return ctx
+
+
 def _write_params(ctx: Context) -> None:
-    wanted = {"lang": ctx.lang, "programme": ctx.programme, "ptype": ctx.ptype, "period": ctx.period}
-    if ctx.region:
-        wanted["region"] = ctx.region
     current = {k: st.query_params.get(k) for k in st.query_params}
+    own = PAGE_PARAMS.get(ctx.page, ())
+    if ctx.page in NO_FILTER_PAGES:
+        wanted = {k: v for k, v in current.items() if k in PARAMS or k in own}
+        wanted["lang"] = ctx.lang
+    else:
+        wanted = {"lang": ctx.lang, "programme": ctx.programme, "ptype": ctx.ptype, "period": ctx.period}
+        if ctx.region:
+            wanted["region"] = ctx.region
+        wanted.update({k: v for k, v in current.items() if k in own})
     if current != wanted:
         st.query_params.from_dict(wanted)
 
@@ -427,6 +468,8 @@ def chart_block(
     with st.expander(t("chart.table_twin", ctx.lang)):
         st.dataframe(charts.table(annotated, dimension, ctx.lang), hide_index=True, width="stretch")
     downloads_only(view, key=key)
+    title = getattr(chart, "title", None)
+    chart_exports(chart, key=key, title=title if isinstance(title, str) and title else caption)
 
 
 def downloads_only(view: pd.DataFrame, *, key: str) -> None:
@@ -503,3 +546,342 @@ def trend_block(frame: pd.DataFrame, figures: list[str], *, key: str, title: str
         n=len(keys),
     )
     chart_block(chart, view, key=key, caption=caption, dimension=None)
+
+
+# ---------------------------------------------------------------- press, board and donors (issue 7)
+
+FIND_RESULTS = 20
+RECEIPT_ATTEMPTS = 5  # per session …
+RECEIPT_WINDOW_S = 600  # … in ten minutes
+PROJECTOR_CHART_PX = (1800, 860)
+CHART_EXPORT_PX = (1200, 675)
+
+
+def base_url() -> str:
+    """The portal's public address as the visitor reached it (for permalinks and citations)."""
+    from urllib.parse import urlsplit
+
+    from portal import lookup
+
+    try:
+        url = st.context.url
+    except Exception:  # outside a browser session (AppTest)
+        url = None
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    return lookup.base_url(get_settings())
+
+
+def page_url(ctx: Context) -> str:
+    from urllib.parse import urlencode
+
+    params = {k: st.query_params.get(k) for k in st.query_params}
+    return f"{base_url()}/{ctx.page}?{urlencode(params)}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def _lookup_index(url: str, release_id: str):
+    from portal import lookup
+
+    engine = _engine(url)
+    release = queries.release(engine=engine, release_id=release_id)
+    if release is None:
+        return None
+    labels_ = queries.labels(engine=engine, release_id=release_id)
+    return lookup.Index(queries.cells(engine=engine, release_id=release_id), labels_, release)
+
+
+def lookup_index(release_id: str | None = None):
+    """The search index of the current release (or of ``release_id``, None when unknown)."""
+    if release_id is not None and (len(release_id) > 32 or not release_id.replace(".", "").replace("-", "").isalnum()):
+        return None
+    return _lookup_index(_url(), release_id or context().release["id"])
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _release_file(url: str, release_id: str, kind: str, lang: str) -> bytes:
+    from portal import export
+
+    engine = _engine(url)
+    release = queries.release(engine=engine, release_id=release_id)
+    cells = queries.cells(engine=engine, release_id=release_id)
+    if kind == "json":
+        return export.to_json(release, cells).encode("utf-8")
+    labels_ = queries.labels(engine=engine, release_id=release_id)
+    if kind == "csv":
+        return export.to_csv(cells, labels_)
+    return export.to_xlsx(release, cells, labels_, lang=lang)
+
+
+def release_downloads() -> None:
+    """The whole current release as CSV, XLSX and JSON: the cells ``portal figures`` prints."""
+    ctx = context()
+    rid = ctx.release["id"]
+    kinds = (
+        ("csv", "text/csv"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("json", "application/json"),
+    )
+    for column, (kind, mime) in zip(st.columns(3), kinds, strict=True):
+        column.download_button(
+            t(f"find.download_{kind}", ctx.lang),
+            data=lambda kind=kind: _release_file(_url(), rid, kind, ctx.lang),
+            file_name=f"open-figures_{rid}.{kind}",
+            mime=mime,
+            key=f"release_{kind}",
+            width="stretch",
+        )
+
+
+def chart_exports(chart, *, key: str, title: str) -> None:
+    """PNG and SVG of a chart with its title, source line, as-of and this view's URL drawn in."""
+    from portal import chart_export
+
+    ctx = context()
+    info = chart_export.credits(
+        title=title,
+        lang=ctx.lang,
+        release=ctx.release,
+        url=page_url(ctx),
+        subtitle=f"{ctx.programme_name()} · {ctx.period_name()}",
+    )
+    name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
+    w, h = CHART_EXPORT_PX
+    left, right = st.columns(2)
+    left.download_button(
+        t("export.download_png", ctx.lang),
+        data=lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        width="stretch",
+    )
+    right.download_button(
+        t("export.download_svg", ctx.lang),
+        data=lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        key=f"svg_{key}",
+        width="stretch",
+    )
+
+
+# -------------------------------------------------------------- board
+
+
+def board_period(ctx: Context) -> str:
+    """The board's period: the chosen quarter or year, else the latest quarter."""
+    if periods.period_type(ctx.period) in ("quarter", "year"):
+        return ctx.period
+    quarters = ctx.periods_of_type("quarter") or ctx.periods_of_type("year")
+    return quarters[-1] if quarters else ctx.period
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _board(url: str, release_id: str, programme: str, period: str):
+    from portal import board
+
+    return board.build(_engine(url), period=period, programme=programme, release_id=release_id)
+
+
+def board(period: str):
+    ctx = context()
+    return _board(_url(), ctx.release["id"], ctx.programme, period)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _board_pack(url: str, release_id: str, programme: str, period: str, lang: str, base: str) -> bytes:
+    from portal import board_pack
+
+    return board_pack.build(_board(url, release_id, programme, period), lang, base_url=base).pdf
+
+
+def board_pack_button(period: str) -> None:
+    ctx = context()
+    rid, base = ctx.release["id"], base_url()
+    st.download_button(
+        t("board.pack_button", ctx.lang),
+        data=lambda: _board_pack(_url(), rid, ctx.programme, period, ctx.lang, base),
+        file_name=f"board-pack_{rid}_{ctx.programme}_{period}_{ctx.lang}.pdf",
+        mime="application/pdf",
+        key="board_pack",
+        icon=":material/picture_as_pdf:",
+    )
+
+
+def projector_toggle() -> bool:
+    """Projector mode, bound to ?projector=1."""
+    if "w_projector" not in st.session_state:
+        st.session_state["w_projector"] = st.query_params.get("projector") == "1"
+    on = st.toggle(t("board.projector", context().lang), key="w_projector")
+    if on:
+        st.query_params["projector"] = "1"
+    elif "projector" in st.query_params:
+        del st.query_params["projector"]
+    return on
+
+
+PROJECTOR_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { background: #ffffff; color: #000000; }
+[data-testid="stAppViewContainer"] p, [data-testid="stAppViewContainer"] li { font-size: 2rem; line-height: 1.35; }
+[data-testid="stMetricLabel"] p { font-size: 2rem !important; color: #000000; font-weight: 700; }
+[data-testid="stMetricValue"] { font-size: 4.2rem !important; color: #000000; font-weight: 800; }
+[data-testid="stMetricDelta"] { font-size: 1.7rem !important; }
+h1 { font-size: 3.2rem !important; } h2, h3 { font-size: 2.6rem !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.8rem; color: #000000; padding: .5rem 1rem; }
+[data-testid="stCaptionContainer"] p { font-size: 1.4rem; color: #222222; }
+.block-container { max-width: 100% !important; padding-top: 1.5rem; }
+</style>
+"""
+
+
+def projector_style() -> None:
+    st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+
+
+def board_slides(view) -> list[tuple[str, object]]:
+    """One screen each: headline figures six at a time, the changes, each chart, the stages."""
+    from portal import board as boards
+
+    ctx = context()
+    rows = boards.headline_rows(view, ctx.lang)
+    slides: list[tuple[str, object]] = [("headlines", rows[i : i + 6]) for i in range(0, len(rows), 6)]
+    slides.append(("changes", None))
+    slides += [("chart", item) for item in boards.board_charts(view, ctx.lang)]
+    slides.append(("stages", None))
+    return slides
+
+
+def slide_picker(slides: list) -> int:
+    """Previous / next, bound to ?slide=N (1-based)."""
+    ctx = context()
+    n = len(slides)
+    if "_slide" not in st.session_state:
+        raw = st.query_params.get("slide", "1")
+        st.session_state["_slide"] = int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= n else 0
+    st.session_state["_slide"] = min(st.session_state["_slide"], n - 1)
+
+    def move(step: int) -> None:
+        st.session_state["_slide"] = (st.session_state["_slide"] + step) % n
+
+    left, middle, right = st.columns([1, 2, 1])
+    left.button(t("board.previous", ctx.lang), on_click=move, args=(-1,), key="slide_prev", width="stretch")
+    middle.caption(t("board.slide", ctx.lang, n=st.session_state["_slide"] + 1, total=n))
+    right.button(t("board.next", ctx.lang), on_click=move, args=(1,), key="slide_next", width="stretch")
+    st.query_params["slide"] = str(st.session_state["_slide"] + 1)
+    return st.session_state["_slide"]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _projector_png(url: str, release_id: str, programme: str, period: str, lang: str, key: str, base: str) -> bytes:
+    from portal import board as boards
+    from portal import chart_export
+
+    view = _board(url, release_id, programme, period)
+    item = next(i for i in boards.board_charts(view, lang) if i.key == key)
+    info = chart_export.credits(
+        title=item.title,
+        lang=lang,
+        release=view.release,
+        url=boards.board_url(view, lang, base),
+        subtitle=f"{view.programme_name(lang)} · {formatting.period(period, lang)}",
+    )
+    w, h = PROJECTOR_CHART_PX
+    return chart_export.png(item.chart, info, width=w, height=h)
+
+
+def board_metric(row: dict, view, *, container=None) -> None:
+    ctx = context()
+    box = container or st
+    from portal.figures import BY_KEY
+
+    delta = None
+    if row["prior_change"] != "—" and view.prior:
+        pct = f" ({row['prior_pct']})" if row["prior_pct"] != "—" else ""
+        change = t("overview.change", ctx.lang, previous=formatting.period(view.prior, ctx.lang))
+        delta = f"{row['prior_change']}{pct} {change}"
+    help_text = BY_KEY[row["figure"]].definition(ctx.lang)
+    if row["status"] != "published":
+        help_text += "\n\n" + formatting.reason(row["reason"] or "primary", ctx.lang, ctx.k)
+    box.metric(row["name"], row["now"], delta=delta, help=help_text)
+
+
+def draw_slide(view, slide: tuple[str, object]) -> None:
+    from portal import board as boards
+
+    ctx = context()
+    kind, payload = slide
+    if kind == "headlines":
+        st.subheader(t("board.headlines", ctx.lang))
+        rows = list(payload)
+        for start in range(0, len(rows), 3):
+            for column, row in zip(st.columns(3), rows[start : start + 3], strict=False):
+                board_metric(row, view, container=column)
+    elif kind == "changes":
+        st.subheader(t("board.changes", ctx.lang))
+        found = boards.changes(view)
+        st.markdown(
+            "\n".join(f"- {boards.change_sentence(view, c, ctx.lang)}" for c in found)
+            or t("board.no_changes", ctx.lang)
+        )
+    elif kind == "chart":
+        png = _projector_png(_url(), ctx.release["id"], ctx.programme, view.period, ctx.lang, payload.key, base_url())
+        st.image(png, width="stretch")
+    else:
+        st.subheader(t("board.stage_table", ctx.lang))
+        st.table(boards.stage_frame(view, ctx.lang).set_index(boards.stage_columns(ctx.lang)[0]))
+
+
+# -------------------------------------------------------------- donors' receipt checks
+
+
+@dataclass
+class ReceiptOutcome:
+    kind: str  # found | not_found | invalid | limited
+    receipt: object = None
+    attempts_left: int = 0
+    wait_minutes: int = 0
+
+
+def _receipt_key() -> bytes | None:
+    """Read per check (a few bytes), never cached: a key kept in a cache outlives its rotation."""
+    from portal import pseudonym
+
+    try:
+        return pseudonym.load_key(get_settings(), receipt=True)
+    except pseudonym.MissingKeyError:
+        return None
+
+
+def receipt_checks_available() -> bool:
+    return _receipt_key() is not None
+
+
+def check_receipt(receipt_no: str, amount: str) -> ReceiptOutcome:
+    """One check: at most RECEIPT_ATTEMPTS per session in RECEIPT_WINDOW_S; "not found" is the
+    same answer for an unknown receipt number and for a known one with another amount."""
+    import math
+    import time
+
+    from portal import receipts
+
+    now = time.monotonic()
+    log = [s for s in st.session_state.get("_receipt_attempts", []) if now - s < RECEIPT_WINDOW_S]
+    if len(log) >= RECEIPT_ATTEMPTS:
+        wait = math.ceil((RECEIPT_WINDOW_S - (now - log[0])) / 60)
+        return ReceiptOutcome("limited", attempts_left=0, wait_minutes=max(wait, 1))
+    fen = receipts.amount_to_fen(amount or "")
+    number = (receipt_no or "").strip()
+    if not number or fen is None:
+        return ReceiptOutcome("invalid", attempts_left=RECEIPT_ATTEMPTS - len(log))
+    log.append(now)
+    st.session_state["_receipt_attempts"] = log
+    key = _receipt_key()
+    if key is None:
+        return ReceiptOutcome("invalid", attempts_left=RECEIPT_ATTEMPTS - len(log))
+    found = receipts.lookup(engine=_engine(_url()), key=key, receipt_no=number, amount_fen=fen)
+    left = RECEIPT_ATTEMPTS - len(log)
+    return ReceiptOutcome("found" if found else "not_found", receipt=found, attempts_left=left)

@@ -1,0 +1,45 @@
+"""我的捐赠 Was my gift counted? A donor types a receipt number and the amount and learns
+whether that gift is counted, in which programme and month and in which release; nothing else.
+Without the right amount a receipt number finds nothing, with one message for both cases, and
+attempts are limited per session."""
+
+import streamlit as st
+
+from portal import charts, formatting, ui
+from portal.i18n import t
+
+ctx = ui.context()
+lang = ctx.lang
+st.title(t("receipt.title", lang))
+st.write(t("receipt.intro", lang))
+
+if not ui.receipt_checks_available():
+    st.info(t("receipt.unavailable", lang))
+    st.stop()
+
+with st.form("receipt_form", clear_on_submit=False):
+    receipt_no = st.text_input(t("receipt.number", lang), max_chars=64, key="w_receipt_no")
+    amount = st.text_input(t("receipt.amount", lang), max_chars=20, key="w_receipt_amount")
+    submitted = st.form_submit_button(t("receipt.check", lang))
+
+if submitted:
+    outcome = ui.check_receipt(receipt_no, amount)
+    if outcome.kind == "limited":
+        st.warning(t("receipt.too_many", lang, minutes=outcome.wait_minutes))
+    elif outcome.kind == "invalid":
+        st.info(t("receipt.invalid", lang))
+    elif outcome.kind == "found":
+        gift = outcome.receipt
+        st.success(
+            t(
+                "receipt.found",
+                lang,
+                programme=charts.label("programme", gift.programme, lang, ctx.names),
+                month=formatting.period(gift.month, lang),
+                release=gift.release_id,
+            )
+        )
+    else:
+        st.info(t("receipt.not_found", lang))
+    st.caption(t("receipt.attempts_left", lang, n=outcome.attempts_left))
+st.caption(t("receipt.privacy", lang))
