@@ -17,6 +17,7 @@ import asyncio
 import ipaddress
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -74,8 +75,12 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-async def page_view(url: str, page: str, query: str, timeout: float) -> float:
-    """One session opening one page: seconds until its script finished."""
+RELEASE_ID = re.compile(r"\b\d{4}-\d{2}-\d{2}\.\d+\b")
+
+
+async def page_view(url: str, page: str, query: str, timeout: float, releases: set | None = None) -> float:
+    """One session opening one page: seconds until its script finished. With ``releases``,
+    the release ids the page's text named are added to it."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -103,6 +108,8 @@ async def page_view(url: str, page: str, query: str, timeout: float) -> float:
                 raise RuntimeError(f"page not found: {page}")
             if kind == "delta" and forward.delta.new_element.WhichOneof("type") == "exception":
                 raise RuntimeError(f"exception on {page}?{query}")
+            if releases is not None and kind == "delta":
+                releases.update(RELEASE_ID.findall(str(forward.delta.new_element)))
             if kind == "script_finished":
                 if forward.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
                     raise RuntimeError(f"script ended with status {forward.script_finished}")

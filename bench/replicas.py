@@ -45,8 +45,11 @@ def wait_healthy(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def cluster(store: Path, replicas: int, env: dict | None = None) -> Iterator[tuple[str, list[int]]]:
-    """Start the replicas and nginx; yield (public URL, replica pids)."""
+def cluster(
+    store: Path, replicas: int, env: dict | None = None, *, copy: bool = True
+) -> Iterator[tuple[str, list[int]]]:
+    """Start the replicas and nginx; yield (public URL, replica pids). Each replica reads its
+    own copy of the store, or with ``copy=False`` the store itself (to watch a re-publish)."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise RuntimeError("nginx is not installed")
@@ -56,8 +59,9 @@ def cluster(store: Path, replicas: int, env: dict | None = None) -> Iterator[tup
         try:
             ports = []
             for i in range(replicas):
-                copy = run / f"portal-{i}.db"
-                shutil.copyfile(store, copy)
+                path = run / f"portal-{i}.db" if copy else store
+                if copy:
+                    shutil.copyfile(store, path)
                 port = free_port()
                 ports.append(port)
                 processes.append(
@@ -74,7 +78,7 @@ def cluster(store: Path, replicas: int, env: dict | None = None) -> Iterator[tup
                             "true",
                         ],
                         cwd=ROOT,
-                        env={**os.environ, **(env or {}), "PORTAL_PUBLISHED_URL": f"sqlite:///{copy}"},
+                        env={**os.environ, **(env or {}), "PORTAL_PUBLISHED_URL": f"sqlite:///{path}"},
                         stdout=subprocess.DEVNULL,
                         stderr=open(run / f"replica-{i}.log", "w"),  # noqa: SIM115
                     )
