@@ -29,3 +29,13 @@ def test_read_only_engine_reads_but_cannot_write(deployment, tmp_path):
     with pytest.raises(DBAPIError), reader.begin() as connection:
         connection.execute(text("UPDATE release SET k = 1"))
     assert queries.current_release(engine=reader).k == 5
+
+
+def test_models_and_migrations_agree(deployment):
+    """Every model change comes with its migration: autogenerate finds nothing to add."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    for engine, metadata in ((deployment.working, working.metadata), (deployment.published, published.metadata)):
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), metadata) == []

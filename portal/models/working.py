@@ -80,7 +80,7 @@ class Person(WorkingModel, table=True):
 
 class Donation(WorkingModel, table=True):
     receipt_no: str = Field(primary_key=True, max_length=64)
-    programme: str = Field(foreign_key="programme.code", max_length=32, index=True)
+    programme: str = Field(foreign_key="programme.code", max_length=32)
     donated_on: dt.date
     amount_fen: int  # negative on a refund row
     is_refund: bool = False
@@ -127,7 +127,7 @@ class ServiceRecord(WorkingModel, table=True):
 
     __tablename__ = "service_record"
     record_no: str = Field(primary_key=True, max_length=64)
-    programme: str = Field(foreign_key="programme.code", max_length=32, index=True)
+    programme: str = Field(foreign_key="programme.code", max_length=32)
     volunteer_id: int = Field(foreign_key="person.id")
     volunteer_type: str = Field(default="other", max_length=32)
     county: str = Field(foreign_key="region.code", max_length=6)
