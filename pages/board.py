@@ -26,6 +26,8 @@ if projector:
     ui.draw_slide(view, slides[slide])
 else:
     st.subheader(t("board.headlines", lang))
+    if view.prior:
+        st.caption(t("board.deltas_vs", lang, previous=formatting.period(view.prior, lang)))
     columns = st.columns(4)
     for i, row in enumerate(board.headline_rows(view, lang)):
         ui.board_metric(row, view, container=columns[i % 4])

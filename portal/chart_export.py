@@ -121,8 +121,16 @@ def chart_svg(chart: alt.TopLevelMixin, width: int, height: int) -> tuple[str, f
     return svg, got_w, got_h
 
 
-def svg(chart: alt.TopLevelMixin, info: Credits, *, width: int = DEFAULT_SIZE[0], height: int = DEFAULT_SIZE[1]) -> str:
-    """An SVG document of exactly ``width × height`` with the chart and its credits."""
+def svg(
+    chart: alt.TopLevelMixin,
+    info: Credits,
+    *,
+    width: int = DEFAULT_SIZE[0],
+    height: int = DEFAULT_SIZE[1],
+    reading_width: int = READING_WIDTH,
+) -> str:
+    """An SVG document of exactly ``width × height`` with the chart and its credits; the chart's
+    own labels are drawn ``width / reading_width`` times their size (larger for a projector)."""
     width, height = _check_size(width, height)
     font = fonts.register_for_charts()
     pad = max(16, round(width * 0.025))
@@ -152,7 +160,7 @@ def svg(chart: alt.TopLevelMixin, info: Credits, *, width: int = DEFAULT_SIZE[0]
         y += foot_size * 0.35
     box_w, box_h = usable, max(40, int(bottom - top))
     # the chart is drawn at a reading size and scaled into the box, so its labels grow with it
-    zoom = max(1.0, width / READING_WIDTH)
+    zoom = max(1.0, width / reading_width)
     body, body_w, body_h = chart_svg(chart, int(box_w / zoom), int(box_h / zoom))
     inner = body[body.index(">", body.index("<svg")) + 1 : body.rindex("</svg>")]
     nested = (
@@ -178,11 +186,13 @@ def png(
     width: int = DEFAULT_SIZE[0],
     height: int = DEFAULT_SIZE[1],
     scale: float = 1.0,
+    reading_width: int = READING_WIDTH,
 ) -> bytes:
     """A PNG of exactly ``width·scale × height·scale`` pixels."""
     import vl_convert
 
-    return vl_convert.svg_to_png(svg(chart, info, width=width, height=height), scale=scale)
+    drawing = svg(chart, info, width=width, height=height, reading_width=reading_width)
+    return vl_convert.svg_to_png(drawing, scale=scale)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

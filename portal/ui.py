@@ -553,7 +553,7 @@ def trend_block(frame: pd.DataFrame, figures: list[str], *, key: str, title: str
 FIND_RESULTS = 20
 RECEIPT_ATTEMPTS = 5  # per session …
 RECEIPT_WINDOW_S = 600  # … in ten minutes
-PROJECTOR_CHART_PX = (1800, 860)
+PROJECTOR_CHART_PX = (1800, 720)
 CHART_EXPORT_PX = (1200, 675)
 
 
@@ -725,15 +725,25 @@ def projector_toggle() -> bool:
 
 PROJECTOR_CSS = """
 <style>
-html, body, [data-testid="stAppViewContainer"] { background: #ffffff; color: #000000; }
-[data-testid="stAppViewContainer"] p, [data-testid="stAppViewContainer"] li { font-size: 2rem; line-height: 1.35; }
-[data-testid="stMetricLabel"] p { font-size: 2rem !important; color: #000000; font-weight: 700; }
-[data-testid="stMetricValue"] { font-size: 4.2rem !important; color: #000000; font-weight: 800; }
-[data-testid="stMetricDelta"] { font-size: 1.7rem !important; }
-h1 { font-size: 3.2rem !important; } h2, h3 { font-size: 2.6rem !important; }
-[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.8rem; color: #000000; padding: .5rem 1rem; }
-[data-testid="stCaptionContainer"] p { font-size: 1.4rem; color: #222222; }
-.block-container { max-width: 100% !important; padding-top: 1.5rem; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
+[data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #ffffff; color: #000000; }
+.block-container { max-width: 100% !important; padding: 1rem 3rem !important; }
+[data-testid="stMain"] h1 { font-size: 3rem !important; color: #000000; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.4rem !important; color: #000000; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  font-size: 2.2rem !important; color: #000000 !important; font-weight: 700; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  font-size: 4.6rem !important; color: #000000 !important; font-weight: 800; line-height: 1.15; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.9rem !important; }
+[data-testid="stMarkdownContainer"] li { font-size: 2.2rem; line-height: 1.45; color: #000000; }
+[data-testid="stCaptionContainer"] p { font-size: 1.5rem !important; color: #1a1a1a !important; }
+[data-testid="stAlertContainer"] p { font-size: 1.1rem !important; }
+[data-testid="stMain"] button p, [data-testid="stMain"] label p { font-size: 1.6rem !important; }
+[data-testid="stAlertContainer"] { padding: .35rem .8rem !important; }
+[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img {
+  max-height: calc(100vh - 400px) !important; width: auto !important; max-width: 100% !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] th {
+  font-size: 1.9rem !important; color: #000000; padding: .45rem 1rem; }
 </style>
 """
 
@@ -790,7 +800,7 @@ def _projector_png(url: str, release_id: str, programme: str, period: str, lang:
         subtitle=f"{view.programme_name(lang)} · {formatting.period(period, lang)}",
     )
     w, h = PROJECTOR_CHART_PX
-    return chart_export.png(item.chart, info, width=w, height=h)
+    return chart_export.png(item.chart, info, width=w, height=h, reading_width=640)
 
 
 def board_metric(row: dict, view, *, container=None) -> None:
@@ -798,11 +808,10 @@ def board_metric(row: dict, view, *, container=None) -> None:
     box = container or st
     from portal.figures import BY_KEY
 
-    delta = None
+    delta = None  # the period it is compared with is named once, above the figures
     if row["prior_change"] != "—" and view.prior:
         pct = f" ({row['prior_pct']})" if row["prior_pct"] != "—" else ""
-        change = t("overview.change", ctx.lang, previous=formatting.period(view.prior, ctx.lang))
-        delta = f"{row['prior_change']}{pct} {change}"
+        delta = f"{row['prior_change']}{pct}"
     help_text = BY_KEY[row["figure"]].definition(ctx.lang)
     if row["status"] != "published":
         help_text += "\n\n" + formatting.reason(row["reason"] or "primary", ctx.lang, ctx.k)
@@ -816,6 +825,8 @@ def draw_slide(view, slide: tuple[str, object]) -> None:
     kind, payload = slide
     if kind == "headlines":
         st.subheader(t("board.headlines", ctx.lang))
+        if view.prior:
+            st.caption(t("board.deltas_vs", ctx.lang, previous=formatting.period(view.prior, ctx.lang)))
         rows = list(payload)
         for start in range(0, len(rows), 3):
             for column, row in zip(st.columns(3), rows[start : start + 3], strict=False):
