@@ -1,0 +1,464 @@
+"""Disclosure red team: play an attacker who has the published store (every release) and every
+download, and try to recover cells about fewer than K people.
+
+    python -m tools.red_team --store sqlite:///data/portal.db [--downloads DIR] [--json]
+
+It knows only what a visitor knows: the published cells (value, status, reason), the figure
+definitions of the glossary and K. Attacks, per release:
+
+- ``direct``: a people count of 1 … K−1 shown outside the exact organisation totals (what a
+  publisher without suppression gives away), and a download holding a value the store withholds;
+- ``linear``: every relation "total = sum of its parts" (each breakdown against its total,
+  region × stage against both margins, a year against its quarters, a quarter against its months,
+  all time against the years, all programmes against each programme) of every additive figure
+  (sums of money, hours, rows) as one linear system over the withheld cells; a withheld cell is
+  recovered when the system determines it (its column is not in the span of the others: exact
+  linear algebra per connected component, stronger than one subtraction at a time);
+- ``linked``: average × children = money, and money ÷ average = children, in one cell;
+  cumulative balance and rate at consecutive periods give a period's raised and disbursed money;
+- ``releases``: a cell withheld in one release and published in another while the
+  programme's exact all-time totals of that figure are equal in both (nothing changed).
+
+Each recovery names the store's reason for withholding the cell: a cell withheld for its own
+sake (primary, dominance, geography) or a small count shown is *sensitive*; a complementary
+cell (withheld only to protect another) is reported apart. Exit status: 0 no sensitive cell
+recovered (``--strict``: nothing recovered), 1 otherwise (the report lists them), 2 unusable input.
+The attacker never reads the working store; tests compare its claims with the truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from portal.figures import BY_KEY
+from portal.vocab import DIMENSIONS
+
+TOTAL_DIMS = "|" * (len(DIMENSIONS) - 1)
+_MAX_DENSE = 800  # unknowns per component solved densely (SVD); a larger one gets subtraction chains
+
+
+@dataclass
+class Recovery:
+    method: str
+    release: str
+    cell: str
+    value: float
+    reason: str = ""  # why the store withholds the cell ("" for a small count shown)
+
+    @property
+    def sensitive(self) -> bool:
+        """A cell withheld for its own sake (or shown while small), not a complementary one."""
+        return self.reason != "complementary"
+
+
+@dataclass
+class Report:
+    attempts: Counter = field(default_factory=Counter)
+    recoveries: list[Recovery] = field(default_factory=list)
+
+    def add(self, method: str, release: str, cell: str, value: float) -> None:
+        self.recoveries.append(Recovery(method, release, cell, float(value)))
+
+    def sensitive(self) -> list[Recovery]:
+        return [r for r in self.recoveries if r.sensitive]
+
+    def as_json(self) -> dict:
+        by = Counter(r.method for r in self.recoveries)
+        return {
+            "sensitive_recoveries": len(self.sensitive()),
+            "complementary_recoveries": len(self.recoveries) - len(self.sensitive()),
+            "attempts": dict(self.attempts),
+            "attempts_total": sum(self.attempts.values()),
+            "recoveries": dict(by),
+            "recoveries_total": len(self.recoveries),
+            "examples": [r.__dict__ for r in self.recoveries[:20]],
+        }
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def _dims(frame: pd.DataFrame) -> pd.Series:
+    key = frame[DIMENSIONS[0]].astype(object).where(frame[DIMENSIONS[0]].notna(), "").astype(str)
+    for d in DIMENSIONS[1:]:
+        key = key + "|" + frame[d].astype(object).where(frame[d].notna(), "").astype(str)
+    return key
+
+
+def keyed(cells: pd.DataFrame) -> pd.DataFrame:
+    out = cells.copy()
+    out["dims"] = _dims(out)
+    out["key"] = out["figure"] + "#" + out["programme"] + "#" + out["period"] + "#" + out["dims"]
+    return out
+
+
+def read_store(url: str) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Every release's cells and K, through the portal's read-only engine."""
+    from portal import queries
+    from portal.db import make_engine
+
+    engine = make_engine(url, read_only=True)
+    releases = queries.releases(engine=engine)
+    cells = {r.id: queries.cells(engine=engine, release_id=r.id) for r in releases}
+    engine.dispose()
+    return cells, {r.id: r.k for r in releases}
+
+
+def read_downloads(folder: Path, releases: list[str]) -> dict[str, pd.DataFrame]:
+    """CSV downloads (``{release}_{view}_….csv`` or ``portal figures`` output) as cells."""
+    found: dict[str, list[pd.DataFrame]] = {}
+    for path in sorted(Path(folder).glob("*.csv")):
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        if "figure" not in frame or "status" not in frame:
+            continue
+        release = next((r for r in releases if path.name.startswith(r)), releases[0])
+        frame = frame[["figure", "programme", "period", *DIMENSIONS, "value", "status"]].replace("", None)
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+        found.setdefault(release, []).append(frame)
+    return {r: pd.concat(frames, ignore_index=True) for r, frames in found.items()}
+
+
+# ------------------------------------------------------------------------------ attacks
+
+
+def _people_figure(figure: str) -> bool:
+    return BY_KEY[figure].guarded_by == figure
+
+
+def _additive(figure: str) -> bool:
+    f = BY_KEY[figure]
+    return bool(f.aggregate) and "DISTINCT" not in f.aggregate.upper() and not f.to_date
+
+
+def _exempt(cells: pd.DataFrame) -> pd.Series:
+    return (cells["period"] == "all") & (cells["dims"] == TOTAL_DIMS)
+
+
+def direct(report: Report, release: str, cells: pd.DataFrame, k: int) -> None:
+    people = cells[cells["figure"].map(_people_figure) & ~_exempt(cells)]
+    shown = people[people["status"] == "published"]
+    report.attempts["direct"] += len(people)
+    for row in shown[(shown["value"] > 0) & (shown["value"] < k)].itertuples():
+        report.add("direct", release, row.key, row.value)
+
+
+def downloads_leak(report: Report, release: str, cells: pd.DataFrame, downloaded: pd.DataFrame) -> None:
+    d = keyed(downloaded)
+    store = cells.set_index("key")
+    report.attempts["downloads"] += len(d)
+    for row in d[d["status"] == "published"].itertuples():
+        if row.key in store.index and store.at[row.key, "status"] != "published" and pd.notna(row.value):
+            report.add("downloads", release, row.key, row.value)
+
+
+def _parent_period(period: str) -> str | None:
+    if period == "all":
+        return None
+    if len(period) == 4:
+        return "all"
+    if "-Q" in period:
+        return period[:4]
+    return f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}"
+
+
+def _relations(f: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(part rows, parent rows) index pairs of every "total = sum of parts" relation."""
+    index = pd.Series(np.arange(len(f)), index=f["programme"] + "#" + f["period"] + "#" + f["dims"])
+    index = index[~index.index.duplicated()]
+    out = []
+    dim_frame = f[list(DIMENSIONS)].astype(object).where(f[list(DIMENSIONS)].notna(), "").astype(str)
+    n_dims = (dim_frame != "").sum(axis=1)
+    for d in DIMENSIONS:
+        rows = np.flatnonzero((dim_frame[d] != "").to_numpy() & (n_dims >= 1).to_numpy())
+        if not len(rows):
+            continue
+        blank = dim_frame.iloc[rows].copy()
+        blank[d] = ""
+        parent_dims = blank[DIMENSIONS[0]]
+        for other in DIMENSIONS[1:]:
+            parent_dims = parent_dims + "|" + blank[other]
+        parent = index.reindex(f["programme"].iloc[rows] + "#" + f["period"].iloc[rows] + "#" + parent_dims.values)
+        ok = parent.notna().to_numpy()
+        out.append((rows[ok], parent.to_numpy()[ok].astype(int)))
+    up = f["period"].map(_parent_period)
+    rows = np.flatnonzero(up.notna().to_numpy())
+    parent = index.reindex(f["programme"].iloc[rows] + "#" + up.iloc[rows] + "#" + f["dims"].iloc[rows])
+    ok = parent.notna().to_numpy()
+    out.append((rows[ok], parent.to_numpy()[ok].astype(int)))
+    rows = np.flatnonzero((f["programme"] != "all").to_numpy())
+    parent = index.reindex("all#" + f["period"].iloc[rows] + "#" + f["dims"].iloc[rows])
+    ok = parent.notna().to_numpy()
+    out.append((rows[ok], parent.to_numpy()[ok].astype(int)))
+    return out
+
+
+def _determined(a: np.ndarray) -> np.ndarray:
+    """Columns of ``a`` whose unknown the system a·x = b fixes: x_i is determined exactly when
+    every null-space vector has a zero i-th entry."""
+    if a.shape[0] == 0:
+        return np.zeros(a.shape[1], dtype=bool)
+    _, s, vt = np.linalg.svd(a, full_matrices=True)
+    tol = max(a.shape) * (s[0] if len(s) else 1.0) * 1e-10
+    rank = int((s > tol).sum())
+    null = vt[rank:]
+    if null.shape[0] == 0:
+        return np.ones(a.shape[1], dtype=bool)
+    return np.abs(null).max(axis=0) < 1e-8
+
+
+def linear(report: Report, release: str, cells: pd.DataFrame) -> None:
+    """Withheld cells the relations determine, less what the exact organisation totals alone
+    determine (a programme with one channel: that channel is its published total, by design)."""
+    for figure in sorted(f for f in cells["figure"].unique() if _additive(f)):
+        f = cells[cells["figure"] == figure].reset_index(drop=True)
+        published = (f["status"] == "published").to_numpy()
+        if published.all():
+            continue
+        report.attempts["linear"] += int((~published).sum())
+        found = _solve(f, published, report)
+        if not found:
+            continue
+        by_design = _solve(f, published & _exempt(f).to_numpy(), None)
+        for key, value in found.items():
+            if key in by_design:
+                report.attempts["linear_by_design"] += 1
+            else:
+                report.add("linear", release, key, value)
+
+
+def _peel(rows: list[dict]) -> dict[int, float]:
+    """Single subtraction to a fixed point: an equation with one unknown left solves it."""
+    solved: dict[int, float] = {}
+    pending = [dict(eq["vars"]) for eq in rows]
+    rhs = [eq["b"] for eq in rows]
+    changed = True
+    while changed:
+        changed = False
+        for i, vs in enumerate(pending):
+            for v in [v for v in vs if v in solved]:
+                rhs[i] -= vs.pop(v) * solved[v]
+            if len(vs) == 1:
+                ((v, c),) = vs.items()
+                solved[v] = rhs[i] / c
+                vs.clear()
+                changed = True
+    return solved
+
+
+def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None) -> dict[str, float]:
+    """{cell key: value} of every unknown cell (``~known``) that the relations determine."""
+    withheld = ~known
+    found: dict[str, float] = {}
+    var_of = np.full(len(f), -1)
+    var_of[withheld] = np.arange(withheld.sum())
+    values = np.nan_to_num(f["value"].to_numpy(dtype="float64"))
+    equations: dict[int, dict] = {}  # parent row -> {"vars": {var: coef}, "b": rhs}
+    for parts, parents in _relations(f):
+        for part, parent in zip(parts, parents, strict=True):
+            eq = equations.setdefault((id(parts), parent), {"vars": {}, "b": 0.0, "parent": parent, "init": False})
+            if not eq["init"]:
+                eq["init"] = True
+                if withheld[parent]:
+                    eq["vars"][var_of[parent]] = eq["vars"].get(var_of[parent], 0.0) - 1.0
+                else:
+                    eq["b"] += values[parent]
+            if withheld[part]:
+                eq["vars"][var_of[part]] = eq["vars"].get(var_of[part], 0.0) + 1.0
+            else:
+                eq["b"] -= values[part]
+    rows = [eq for eq in equations.values() if eq["vars"]]
+    n = int(withheld.sum())
+    # connected components of unknowns
+    parent_of = list(range(n))
+
+    def find(x: int) -> int:
+        while parent_of[x] != x:
+            parent_of[x] = parent_of[parent_of[x]]
+            x = parent_of[x]
+        return x
+
+    for eq in rows:
+        vs = list(eq["vars"])
+        for v in vs[1:]:
+            a, b = find(vs[0]), find(v)
+            if a != b:
+                parent_of[a] = b
+    comp_rows: dict[int, list[dict]] = {}
+    for eq in rows:
+        comp_rows.setdefault(find(next(iter(eq["vars"]))), []).append(eq)
+    keys = f["key"].to_numpy()[withheld]
+    for eqs in comp_rows.values():
+        members = sorted({v for eq in eqs for v in eq["vars"]})
+        if len(members) > _MAX_DENSE:  # too big to solve densely: subtraction chains only
+            if report is not None:
+                report.attempts["linear_chains_only"] += len(members)
+            for v, value in _peel(eqs).items():
+                found[keys[v]] = round(float(value), 6)
+            continue
+        col = {v: i for i, v in enumerate(members)}
+        a = np.zeros((len(eqs), len(members)))
+        b = np.zeros(len(eqs))
+        for r, eq in enumerate(eqs):
+            for v, c in eq["vars"].items():
+                a[r, col[v]] += c
+            b[r] = eq["b"]
+        fixed = _determined(a)
+        if fixed.any():
+            x, *_ = np.linalg.lstsq(a, b, rcond=None)
+            for i in np.flatnonzero(fixed):
+                found[keys[members[i]]] = round(float(x[i]), 6)
+    return found
+
+
+def linked(report: Report, release: str, cells: pd.DataFrame) -> None:
+    idx = ["programme", "period", "dims"]
+    trio = ("funds_disbursed", "children_served", "average_per_child")
+    parts = {t: cells[cells["figure"] == t].set_index(idx)[["value", "status"]] for t in trio}
+    joined = (
+        parts[trio[0]]
+        .merge(parts[trio[1]], left_index=True, right_index=True, suffixes=("", "_c"))
+        .merge(parts[trio[2]].add_suffix("_a"), left_index=True, right_index=True)
+    )
+    money, people, average = joined["value"], joined["value_c"], joined["value_a"]
+    pm, pc, pa = (joined[c] == "published" for c in ("status", "status_c", "status_a"))
+    report.attempts["linked"] += int((~(pm & pc & pa)).sum())
+    base = (
+        "#"
+        + joined.index.get_level_values(0)
+        + "#"
+        + joined.index.get_level_values(1)
+        + "#"
+        + joined.index.get_level_values(2)
+    )
+    for mask, figure, derived in (
+        (pm & pa & ~pc & (average > 0), "children_served", money / average),
+        (pc & pa & ~pm, "funds_disbursed", people * average),
+        (pm & pc & ~pa & (people > 0), "average_per_child", money / people),
+    ):
+        for key, value in zip(base[mask.to_numpy()], derived[mask], strict=True):
+            report.add("linked", release, figure + key, value)
+    _ledger(report, release, cells)
+
+
+def _ledger(report: Report, release: str, cells: pd.DataFrame) -> None:
+    """raised_to_date = balance ÷ (1 − rate), disbursed_to_date = rate × raised_to_date; the
+    difference of two consecutive periods is a period's flow."""
+    totals = cells[cells["dims"] == TOTAL_DIMS]
+    table = totals.pivot_table(index=["programme", "period"], columns="figure", values="value", aggfunc="first")
+    status = totals.pivot_table(index=["programme", "period"], columns="figure", values="status", aggfunc="first")
+    need = {"balance", "disbursement_rate", "funds_raised", "funds_disbursed"}
+    if not need <= set(table.columns):
+        return
+    from portal import periods
+
+    for programme, period in table.index:
+        if (
+            period == "all"
+            or status.loc[(programme, period)][["funds_raised", "funds_disbursed"]].eq("published").all()
+        ):
+            continue
+        report.attempts["linked"] += 1
+        before = periods.previous(period)
+        if (programme, before) not in table.index:
+            continue
+
+        def to_date(programme, p):
+            s = status.loc[(programme, p)]
+            r = table.loc[(programme, p)]
+            if s["balance"] != "published" or s["disbursement_rate"] != "published" or r["disbursement_rate"] == 1:
+                return None
+            raised = r["balance"] / (1 - r["disbursement_rate"])
+            return raised, r["disbursement_rate"] * raised
+
+        now, prev = to_date(programme, period), to_date(programme, before)
+        if now is None or prev is None:
+            continue
+        s = status.loc[(programme, period)]
+        if s["funds_raised"] != "published":
+            report.add("linked", release, f"funds_raised#{programme}#{period}#{TOTAL_DIMS}", now[0] - prev[0])
+        if s["funds_disbursed"] != "published":
+            report.add("linked", release, f"funds_disbursed#{programme}#{period}#{TOTAL_DIMS}", now[1] - prev[1])
+
+
+def across_releases(report: Report, releases: dict[str, pd.DataFrame]) -> None:
+    ids = list(releases)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            fa, fb = releases[a].set_index("key"), releases[b].set_index("key")
+            common = fa.index.intersection(fb.index)
+            sa, sb = fa.loc[common, "status"], fb.loc[common, "status"]
+            differ = common[(sa != sb).to_numpy()]
+            report.attempts["releases"] += int(((sa != "published") | (sb != "published")).sum())
+            totals = {}
+            for name, frame in ((a, fa), (b, fb)):
+                ex = frame[(frame["period"] == "all") & (frame["dims"] == TOTAL_DIMS)]
+                totals[name] = dict(zip(ex["figure"] + "#" + ex["programme"], ex["value"], strict=True))
+            for key in differ:
+                figure, programme = key.split("#")[:2]
+                if totals[a].get(f"{figure}#{programme}") != totals[b].get(f"{figure}#{programme}"):
+                    continue  # the data changed between the releases: the old value is not the new one
+                hidden, shown = (b, fa) if fb.at[key, "status"] != "published" else (a, fb)
+                report.add("releases", hidden, key, shown.at[key, "value"])
+
+
+def attack(releases: dict[str, pd.DataFrame], ks: dict[str, int], downloads=None) -> Report:
+    """Every attack on every release (``releases``: id -> cells as ``portal.queries.cells``)."""
+    report = Report()
+    keyed_releases = {r: keyed(c) for r, c in releases.items()}
+    for release, cells in keyed_releases.items():
+        k = ks[release]
+        if downloads and release in downloads:
+            downloads_leak(report, release, cells, downloads[release])
+        direct(report, release, cells, k)
+        linear(report, release, cells)
+        linked(report, release, cells)
+    across_releases(report, keyed_releases)
+    reasons = {
+        (release, key): reason
+        for release, cells in keyed_releases.items()
+        for key, reason in zip(cells["key"], cells["reason"] if "reason" in cells else [None] * len(cells), strict=True)
+    }
+    for r in report.recoveries:
+        r.reason = reasons.get((r.release, r.cell)) or ""
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.red_team", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", required=True, help="SQLAlchemy URL of the published store")
+    parser.add_argument("--downloads", type=Path, help="a folder of CSV downloads to use as well")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--strict", action="store_true", help="fail on complementary cells recovered too (privacy.md's audit rule)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        releases, ks = read_store(args.store)
+    except Exception as exc:  # an unreadable store: say so in one line
+        print(f"red team: cannot read the published store: {type(exc).__name__}", file=sys.stderr)
+        return 2
+    if not releases:
+        print("red team: the store holds no release", file=sys.stderr)
+        return 2
+    downloads = read_downloads(args.downloads, list(releases)) if args.downloads else None
+    report = attack(releases, ks, downloads)
+    out = report.as_json()
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"attempts: {out['attempts_total']} {out['attempts']}")
+        print(f"recoveries: {out['recoveries_total']} {out['recoveries']}")
+        for example in out["examples"]:
+            print(f"  {example['method']}: {example['release']} {example['cell']} = {example['value']}")
+    return 1 if (report.recoveries if args.strict else report.sensitive()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
