@@ -676,6 +676,9 @@ def board_period(ctx: Context) -> str:
     if periods.period_type(ctx.period) in ("quarter", "year"):
         return ctx.period
     quarters = ctx.periods_of_type("quarter") or ctx.periods_of_type("year")
+    holding = [q for q in quarters if ctx.period in periods.children_of(q)]  # a month's own quarter
+    if holding:
+        return holding[0]
     return quarters[-1] if quarters else ctx.period
 
 
