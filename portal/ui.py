@@ -479,10 +479,13 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     raw = view[list(queries.CELL_COLUMNS)]
     name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
     view_name = f"{key} · {ctx.programme_name()} · {ctx.period_name()}"
+    # the files are built on click, on another thread where st.session_state is not
+    # reachable: everything they need is resolved here, in the script run
+    names, release, lang = labels(), ctx.release, ctx.lang
     left, right = st.columns(2)
     left.download_button(
         t("chart.download_csv", ctx.lang),
-        data=lambda: downloads.csv_bytes(raw, labels()),  # built on click, not on every run
+        data=lambda: downloads.csv_bytes(raw, names),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
@@ -490,7 +493,7 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     )
     right.download_button(
         t("chart.download_xlsx", ctx.lang),
-        data=lambda: downloads.xlsx_bytes(raw, labels(), release=ctx.release, lang=ctx.lang, view=view_name),
+        data=lambda: downloads.xlsx_bytes(raw, names, release=release, lang=lang, view=view_name),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
@@ -733,8 +736,7 @@ PROJECTOR_CSS = """
 .block-container { max-width: 100% !important; padding: 1rem 3rem !important; }
 [data-testid="stMain"] h1 { font-size: 3rem !important; color: #000000; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.4rem !important; color: #000000; }
-[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
-  font-size: 2.2rem !important; color: #000000 !important; font-weight: 700; }
+
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   font-size: 4.6rem !important; color: #000000 !important; font-weight: 800; line-height: 1.15; }
 [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.9rem !important; }
@@ -742,6 +744,8 @@ PROJECTOR_CSS = """
 [data-testid="stCaptionContainer"] p { font-size: 1.5rem !important; color: #1a1a1a !important; }
 [data-testid="stAlertContainer"] p { font-size: 1.1rem !important; }
 [data-testid="stMain"] button p, [data-testid="stMain"] label p { font-size: 1.6rem !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"], [data-testid="stMain"] [data-testid="stMetricLabel"] p {
+  font-size: 2.2rem !important; color: #000000 !important; font-weight: 700; }
 [data-testid="stAlertContainer"] { padding: .35rem .8rem !important; }
 [data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img {
   max-height: calc(100vh - 400px) !important; width: auto !important; max-width: 100% !important; }

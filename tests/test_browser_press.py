@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (test arguments are the fixtures imported from test_browser)
 """Find, Board and the receipt check in a real browser (Playwright + Debian's chromium):
 screenshots of the board in projector mode at 1920×1080 and of the find page in
 artifacts/screenshots/, the projector's type large enough for the back of a room, a citation's
@@ -8,7 +7,12 @@ Skips without chromium on a laptop; under CI=true or REQUIRE_BROWSER a missing b
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,9 +21,50 @@ from portal import board, chart_export, charts, formatting, lookup, queries
 from portal.db import make_engine
 from portal.figures import BY_KEY
 from portal.i18n import t
-from tests.test_browser import SHOTS, _settle, _url, browser, server  # noqa: F401  (the same fixtures)
+from portal.settings import PROJECT_ROOT as ROOT
+from tests.page_fixtures import build
+from tests.test_browser import ARGS, SHOTS, _free_port, _require_browser, _settle, _url
 
 PROJECTOR = {"width": 1920, "height": 1080}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The portal as deployments start it (``python -m portal.serve``: the router answers deep
+    links such as /board from the first visit on)."""
+    chromium = _require_browser()
+    store = build(tmp_path_factory.mktemp("browser_press") / "portal.db", seed=31)
+    port = _free_port()
+    env = {**os.environ, "PORTAL_PUBLISHED_URL": store.url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("the portal did not start: " + process.stderr.read().decode()[-2000:])
+    yield {"base": base, "store": store, "url": store.url, "chromium": chromium}
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=server["chromium"], args=ARGS)
+        yield b
+        b.close()
 
 
 def _store(server):
@@ -96,8 +141,9 @@ def test_find_page_and_citation_permalink(server, browser, lang):
     first_value = tab.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
     tab.locator('[data-testid="stExpander"] summary').first.click()
     tab.wait_for_timeout(500)
-    citation = tab.locator('[data-testid="stCode"] code').first.inner_text()
-    link = re.search(r"https?://\S+", citation)[0]
+    citations = tab.locator('[data-testid="stCode"] code').all_inner_texts()[:2]  # zh, en of the first result
+    links = [re.search(r"https?://\S+", c)[0] for c in citations]
+    link = next(u for u in links if lookup.parse_permalink(u)[2] == lang)
     key, release_id, _ = lookup.parse_permalink(link)
     assert release_id == release.id and key.figure == "funds_raised" and key.period == year
     context.close()
