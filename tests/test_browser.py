@@ -69,7 +69,7 @@ def server(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "PORTAL_PUBLISHED_URL": url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        [sys.executable, "-m", "portal.serve",  # as deployments start it: deep links work from the first visit
          "--server.headless", "true", "--server.port", str(port), "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
