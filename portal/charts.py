@@ -196,7 +196,8 @@ def trend(
     )
     y_title = None if small else (_axis_title(figures[0], lang) if len(figures) == 1 else None)
     base = alt.Chart(data)
-    line = base.mark_line(point=not small, invalid=None).encode(
+    # a withheld period is a gap in the line (invalid=None would draw it at zero)
+    line = base.mark_line(point=not small, invalid="break-paths-show-domains").encode(
         x=x,
         y=alt.Y("value:Q", title=y_title, axis=None if small else alt.Axis(), scale=alt.Scale(zero=not small)),
         color=color,

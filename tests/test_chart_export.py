@@ -113,3 +113,26 @@ def test_the_font_is_the_simplified_chinese_face():
     face = fonts.face()
     assert face.path.exists() and face.path.suffix in (".ttc", ".otf", ".ttf")
     assert fonts.face(bold=True).path.exists()
+
+
+def test_a_withheld_period_is_a_gap_in_a_trend_not_a_zero():
+    """The line breaks at a withheld period (vl-convert draws it as a second path); with
+    invalid=None Vega-Lite would draw the withheld value at zero."""
+    import pandas as pd
+    import vl_convert
+
+    from portal.vocab import DIMENSIONS
+
+    rows = []
+    for i, period in enumerate(["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"]):
+        withheld = i == 1
+        row = {"figure": "funds_raised", "programme": "all", "period": period}
+        row |= {"reason": "primary" if withheld else None}
+        row |= {"value": None if withheld else 1000.0 * (i + 5), "status": "withheld" if withheld else "published"}
+        rows.append(row | dict.fromkeys(DIMENSIONS))
+    chart = charts.trend(pd.DataFrame(rows), "en", 10, title="t")
+    spec = chart.to_dict()
+    spec["width"] = 400
+    svg = vl_convert.vegalite_to_svg(spec)
+    line = re.search(r'mark-line role-mark.*?<path [^>]*\bd="([^"]+)"', svg, re.S)[1]
+    assert line.count("M") == 2, line  # two pieces: Q1 alone, then Q3–Q4
