@@ -390,6 +390,15 @@ def board_charts(board: Board, lang: str) -> list[BoardChart]:
     return out
 
 
+def chart_subtitle(board: Board, item: BoardChart, lang: str) -> str:
+    """Programme · period, or the span of periods a chart over time runs across."""
+    span = formatting.period(board.period, lang)
+    if item.dimension is None and not item.view.empty:
+        shown = list(dict.fromkeys(item.view["period"]))
+        span = f"{formatting.period(shown[0], lang)} – {formatting.period(shown[-1], lang)}"
+    return f"{board.programme_name(lang)} · {span}"
+
+
 # ---------------------------------------------------------------- notes
 
 

@@ -177,13 +177,7 @@ def _headlines(doc: _Document):
 def _charts(doc: _Document):
     board, lang = doc.board, doc.ui_lang
     for item in boards.board_charts(board, lang):
-        subtitle = f"{board.programme_name(lang)} · {formatting.period(board.period, lang)}"
-        if item.key in ("raised_disbursed", "balance", "disbursement_rate"):
-            shown = list(dict.fromkeys(item.view["period"]))
-            first, last = shown[0], shown[-1]
-            subtitle = (
-                f"{board.programme_name(lang)} · {formatting.period(first, lang)} – {formatting.period(last, lang)}"
-            )
+        subtitle = boards.chart_subtitle(board, item, lang)
         info = chart_export.credits(title=item.title, lang=lang, release=board.release, url=doc.url, subtitle=subtitle)
         png = chart_export.png(item.chart, info, width=CHART_PX[0], height=CHART_PX[1])
         doc.add_page()

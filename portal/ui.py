@@ -804,7 +804,7 @@ def _projector_png(url: str, release_id: str, programme: str, period: str, lang:
         lang=lang,
         release=view.release,
         url=boards.board_url(view, lang, base),
-        subtitle=f"{view.programme_name(lang)} · {formatting.period(period, lang)}",
+        subtitle=boards.chart_subtitle(view, item, lang),
     )
     w, h = PROJECTOR_CHART_PX
     return chart_export.png(item.chart, info, width=w, height=h, reading_width=640)
