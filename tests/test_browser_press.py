@@ -171,3 +171,29 @@ def test_chart_png_download_is_the_stated_size(server, browser):
     width, height = ui.CHART_EXPORT_PX
     assert chart_export.png_size(data) == (2 * width, 2 * height)
     context.close()
+
+
+def test_board_pack_and_release_downloads_from_the_pages(server, browser):
+    """The buttons build their files on click (outside the script run): a PDF, and the whole
+    release as JSON equal to `portal figures --format json`."""
+    import json
+
+    from portal import export
+
+    engine, release = _store(server)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    tab.goto(_url(server, "board", lang="en", programme="all", period=_latest(engine, release, "year")))
+    _settle(tab, charts=False)
+    with tab.expect_download(timeout=120000) as info:
+        tab.get_by_role("button", name=t("board.pack_button", "en")).click()
+    pdf = Path(info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-") and b"NotoSansCJK" in pdf
+    tab.goto(_url(server, "find", lang="en"))
+    _settle(tab, charts=False)
+    with tab.expect_download(timeout=120000) as info:
+        tab.get_by_role("button", name=t("find.download_json", "en")).click()
+    document = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    cells = queries.cells(engine=engine, release_id=release.id)
+    assert document == json.loads(export.to_json(release, cells))
+    context.close()
