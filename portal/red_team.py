@@ -1,7 +1,7 @@
 """Disclosure red team: play an attacker who has the published store (every release) and every
 download, and try to recover cells about fewer than K people.
 
-    python -m tools.red_team --store sqlite:///data/portal.db [--downloads DIR] [--json]
+    python -m tools.red_team --store sqlite:///data/portal.db  (or portal.red_team) [--downloads DIR] [--json]
 
 It knows only what a visitor knows: the published cells (value, status, reason), the figure
 definitions of the glossary and K. Attacks, per release:

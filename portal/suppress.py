@@ -399,7 +399,83 @@ def apply(
     true_values = cells["value"].copy()
     cells.loc[cells["status"] == "withheld", "value"] = np.nan
     if enabled and audit:
+        cells = _harden(cells, true_values, k)
         run_audit(cells, true_values, k=k)
+    return cells
+
+
+_HARDEN_ROUNDS = 12
+_OWN_REASONS = ("primary", "dominance", "geography")
+
+
+def _secret(cells: pd.DataFrame, true_values: pd.Series) -> pd.Series:
+    """Cells withheld for their own sake; a non-public county's true zero is not a secret
+    (zero is a true zero: that nothing happened there is not what the geography rule hides)."""
+    own = cells["reason"].isin(_OWN_REASONS)
+    return own & ~((cells["reason"] == "geography") & (true_values.reindex(cells.index) == 0))
+
+
+def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int) -> pd.DataFrame:
+    """Attack the candidate release as the red team does (every relation of every additive
+    figure as one linear system, and the linked figures); where a cell withheld for its own
+    sake can be solved for, withhold more of its relations' parts (the smallest published
+    sibling in each, or the parent where there is none), protect the relations again, and
+    attack again. The relation-by-relation interval audit misses what equations combined
+    reveal; this does not."""
+    from portal import red_team
+
+    for _ in range(_HARDEN_ROUNDS):
+        keyed = red_team.keyed(cells)
+        report = red_team.Report()
+        red_team.linear(report, "candidate", keyed)
+        red_team.linked(report, "candidate", keyed)
+        found = {r.cell for r in report.recoveries}
+        rows = keyed.index[(keyed["key"].isin(found) & _secret(keyed, true_values)).to_numpy()]
+        if not len(rows):
+            return cells
+        units = Units(cells)
+        unit_of_cell = units.lookup(units.cell_key.where(units.cell_group.notna(), "\0"))
+        withheld = np.zeros(len(units), dtype=bool)
+        in_unit = unit_of_cell >= 0
+        withheld[unit_of_cell[in_unit & (cells["status"] == "withheld").to_numpy()]] = True
+        targets = np.unique(unit_of_cell[cells.index.get_indexer(rows)])
+        targets = targets[targets >= 0]
+        grow = np.zeros(len(units), dtype=bool)
+        for relation, parent in units.parents.items():
+            for unit in targets:
+                if parent[unit] < 0:
+                    continue
+                siblings = np.flatnonzero((parent == parent[unit]) & ~withheld & ~units.exempt & (units.people > 0))
+                if len(siblings):
+                    grow[siblings[np.argmin(units.people[siblings])]] = True
+                elif not (
+                    units.exempt[parent[unit]] or (relation.startswith("breakdown:") and units.total[parent[unit]])
+                ):
+                    grow[parent[unit]] = True
+        grow &= ~withheld
+        if not grow.any():
+            break
+        withheld |= grow
+        withheld |= complement(units, withheld, k)
+        newly = (
+            pd.Series(unit_of_cell).isin(np.flatnonzero(withheld)).to_numpy()
+            & (cells["status"] != "withheld").to_numpy()
+        )
+        cells.loc[newly, "reason"] = "complementary"
+        cells.loc[newly, "status"] = "withheld"
+        cells.loc[newly, "value"] = np.nan
+    keyed = red_team.keyed(cells)
+    report = red_team.Report()
+    red_team.linear(report, "candidate", keyed)
+    red_team.linked(report, "candidate", keyed)
+    secret = set(keyed.loc[_secret(keyed, true_values), "key"])
+    left = [r.cell for r in report.recoveries if r.cell in secret]
+    if left:
+        figure, programme, period, _ = left[0].split("#", 3)
+        cell = {"figure": figure, "programme": programme, "period": period}
+        raise AuditFailure(
+            f"withheld cell {figure} / {programme} / {period} can be solved for from the published cells", cell
+        )
     return cells
 
 

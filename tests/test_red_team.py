@@ -16,7 +16,7 @@ from portal import export, publish, queries, stores
 from portal.db import make_engine
 from tests.conftest import ROOT, Deployment, new_deployment
 from tests.privacy_helpers import primary_with_money
-from tools import red_team
+from portal import red_team
 
 COUNTS: dict[str, dict] = {}
 
