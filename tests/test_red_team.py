@@ -12,11 +12,10 @@ import sys
 
 import pytest
 
-from portal import export, publish, queries, stores
+from portal import export, publish, queries, red_team, stores
 from portal.db import make_engine
 from tests.conftest import ROOT, Deployment, new_deployment
 from tests.privacy_helpers import primary_with_money
-from portal import red_team
 
 COUNTS: dict[str, dict] = {}
 
