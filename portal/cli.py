@@ -16,6 +16,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from loaders import KINDS
 from portal import pseudonym, stores
 from portal.db import make_engine
 from portal.settings import PROJECT_ROOT, Settings, get_settings
@@ -44,22 +45,21 @@ def default_lang(settings: Settings) -> str:
     return "en" if name.lower().startswith("en") else "zh"
 
 
-def _working(settings: Settings, lang: str, *, create: bool = False):
-    engine = make_engine(settings.working_store_url)
+def _store(url: str, store: str, lang: str, *, create: bool = False):
+    engine = make_engine(url)
     if create:
-        stores.migrate(engine, "working")
+        stores.migrate(engine, store)
     elif not stores.is_initialised(engine):
         raise CliError(say("not_initialised", lang))
     return engine
+
+
+def _working(settings: Settings, lang: str, *, create: bool = False):
+    return _store(settings.working_store_url, "working", lang, create=create)
 
 
 def _published(settings: Settings, lang: str, *, create: bool = False):
-    engine = make_engine(settings.published_store_url)
-    if create:
-        stores.migrate(engine, "published")
-    elif not stores.is_initialised(engine):
-        raise CliError(say("not_initialised", lang))
-    return engine
+    return _store(settings.published_store_url, "published", lang, create=create)
 
 
 def _key(settings: Settings, lang: str) -> bytes:
@@ -284,18 +284,7 @@ def build_parser(lang_default: str) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create the stores and the pseudonym key").set_defaults(func=cmd_init)
     p = sub.add_parser("load", help="load a raw file into the working store")
-    p.add_argument(
-        "kind",
-        choices=(
-            "programmes",
-            "regions",
-            "stage_standards",
-            "children",
-            "donations",
-            "disbursements",
-            "volunteer_hours",
-        ),
-    )
+    p.add_argument("kind", choices=KINDS)
     p.add_argument("file")
     p.add_argument("--sheet")
     p.add_argument("--strict", action="store_true")

@@ -21,20 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from loaders import KINDS
 from portal.vocab import REFERENCE_DIR, vocabulary
 
 DEFAULT_SEED = 20231231
 CALIBRATION = tomllib.loads((REFERENCE_DIR / "sample_calibration.toml").read_text(encoding="utf-8"))
 AS_OF: dt.date = CALIBRATION["nt_care"]["as_of"]  # every programme's data runs to the report's date
-LOAD_ORDER = (
-    "programmes",
-    "regions",
-    "stage_standards",
-    "children",
-    "donations",
-    "disbursements",
-    "volunteer_hours",
-)
+LOAD_ORDER = KINDS  # reference files first, then the data that names them
 
 # ---------------------------------------------------------------------------------------------
 # Reference data of the sample deployment

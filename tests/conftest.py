@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from loaders import KINDS
 from portal import stores
 from portal.db import make_engine
 from portal.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-LOAD_ORDER = ("programmes", "regions", "stage_standards", "children", "donations", "disbursements", "volunteer_hours")
+LOAD_ORDER = KINDS
 
 
 @dataclass

@@ -92,7 +92,8 @@ def test_every_figure_in_the_glossary(tmp_path, monkeypatch, lang):
 def test_core_modules_do_not_import_streamlit():
     code = (
         "import sys; import portal.queries, portal.charts, portal.formatting, portal.i18n, portal.downloads, "
-        "portal.export; print('streamlit' in sys.modules)"
+        "portal.export, portal.publish, portal.suppress, portal.red_team, portal.sample, portal.cli, "
+        "portal.board_pack, portal.lookup, portal.chart_export, loaders; print('streamlit' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
