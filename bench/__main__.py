@@ -95,20 +95,9 @@ def duckdb_baseline(working_url: str) -> float:
     started = time.perf_counter()
     facts = publish.load_facts(make_engine(working_url))
     con = duckdb.connect()
-    for family, table in facts.items():
-        publish._register(con, family, table)
-    first = con.execute("SELECT min(day) FROM donations").fetchall()[0][0]
-    last = publish.data_as_of(con)
-    publish._period_tables(con, first, last)
-    con.execute("CREATE TEMP VIEW donations_p AS SELECT * FROM donations JOIN pmap USING (day)")
-    con.execute("CREATE TEMP VIEW disbursements_p AS SELECT * FROM disbursements JOIN pmap USING (day)")
-    con.execute("CREATE TEMP VIEW service_p AS SELECT * FROM service JOIN pmap USING (day)")
-    con.execute(
-        "CREATE TEMP VIEW register_p AS SELECT r.*, pend.period FROM register r JOIN pend "
-        "ON r.enrolled_on <= pend.end_day AND (r.exited_on IS NULL OR r.exited_on > pend.end_day)"
-    )
+    publish.prepare(con, facts, None)
     cells = 0
-    for family in ("donations", "disbursements", "service", "register"):
+    for family in publish.FAMILIES:
         cells += con.sql(publish._cube_sql(family, f"{family}_p")).to_arrow_table().num_rows
     con.close()
     return time.perf_counter() - started

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal import periods, receipts, suppress
-from portal.figures import BY_KEY, FIGURES, Breakdown, Figure, figures_of
+from portal.figures import FIGURES, Breakdown, figures_of
 from portal.models import published as pub
 from portal.vocab import DIMENSIONS
 from portal.working_rows import read_arrow, read_tables
@@ -176,31 +176,43 @@ def _breakdown_column(frame: pd.DataFrame, dims: list[str]) -> list[Breakdown]:
     return [tuple(d for d, flag in zip(dims, row, strict=True) if flag == 0) for row in flags]
 
 
+FAMILIES = ("donations", "disbursements", "service", "register")
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection, facts: dict[str, pa.Table], as_of: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """Register the facts and build the period views ``<family>_p`` each cube query reads:
+    flows joined to every period their day falls in, the register to every period end it covers.
+    Returns the first day of data and the as-of date."""
+    for family, table in facts.items():
+        _register(con, family, table)
+    latest = data_as_of(con)
+    if latest is None:
+        raise NothingToPublish
+    as_of = as_of or latest
+    first = con.execute(
+        "SELECT least((SELECT min(day) FROM donations), (SELECT min(day) FROM disbursements), "
+        "(SELECT min(day) FROM service), (SELECT min(enrolled_on) FROM register))"
+    ).fetchall()[0][0]
+    _period_tables(con, first, as_of)
+    for family in ("donations", "disbursements", "service"):
+        con.execute(f"CREATE TEMP VIEW {family}_p AS SELECT * FROM {family} JOIN pmap USING (day)")
+    con.execute(
+        "CREATE TEMP VIEW register_p AS SELECT r.*, pend.period FROM register r JOIN pend "
+        "ON r.enrolled_on <= pend.end_day AND (r.exited_on IS NULL OR r.exited_on > pend.end_day)"
+    )
+    return first, as_of
+
+
 def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) -> tuple[pd.DataFrame, dt.date]:
     """Every figure's raw (unsuppressed) value, one row per cell, long form:
     figure, programme, period, dimensions…, value (in the published unit), fen/seconds exact."""
     con = duckdb.connect()
     try:
-        for family, table in facts.items():
-            _register(con, family, table)
-        latest = data_as_of(con)
-        if latest is None:
-            raise NothingToPublish
-        as_of = as_of or latest
-        first = con.execute(
-            "SELECT least((SELECT min(day) FROM donations), (SELECT min(day) FROM disbursements), "
-            "(SELECT min(day) FROM service), (SELECT min(enrolled_on) FROM register))"
-        ).fetchall()[0][0]
-        _period_tables(con, first, as_of)
-        con.execute("CREATE TEMP VIEW donations_p AS SELECT * FROM donations JOIN pmap USING (day)")
-        con.execute("CREATE TEMP VIEW disbursements_p AS SELECT * FROM disbursements JOIN pmap USING (day)")
-        con.execute("CREATE TEMP VIEW service_p AS SELECT * FROM service JOIN pmap USING (day)")
-        con.execute(
-            "CREATE TEMP VIEW register_p AS SELECT r.*, pend.period FROM register r JOIN pend "
-            "ON r.enrolled_on <= pend.end_day AND (r.exited_on IS NULL OR r.exited_on > pend.end_day)"
-        )
+        first, as_of = prepare(con, facts, as_of)
         wide: dict[str, pd.DataFrame] = {}
-        for family in ("donations", "disbursements", "service", "register"):
+        for family in FAMILIES:
             dims = _family_dims(family)
             frame = con.execute(_cube_sql(family, f"{family}_p")).df()
             wide[family] = _label_groups(frame, dims)
@@ -508,6 +520,3 @@ def _write_cells(session: Session, release_id: str, cells: pd.DataFrame) -> None
         dict(zip(columns, row, strict=True), release_id=release_id) for row in frame.itertuples(index=False, name=None)
     ]
     session.execute(pub.Cell.__table__.insert(), records)
-
-
-__all__ = ["BY_KEY", "Figure", "NothingToPublish", "PublishResult", "compute_cube", "publish"]
