@@ -7,17 +7,9 @@ from portal.i18n import t
 
 ctx = ui.context()
 FIGURES = ("children_served", "child_times", "children_in_care", "children_paired")
-where = {"region": ctx.region} if ctx.region else None
-
-st.title(t("children.title", ctx.lang))
-if ctx.region:
-    st.caption(t("notice.region_breakdown", ctx.lang, region=ctx.region_name()))
-keys = ui.trend_periods(ctx)
-frame = ui.cells(FIGURES, sorted({*keys, ctx.period, *ui.previous_of(ctx)}))
-
-cols = st.columns(4)
-for figure, column in zip(FIGURES, cols, strict=True):
-    ui.metric(frame, figure, where=where, container=column)
+where = ui.page_top("children.title")
+frame, keys = ui.page_cells(FIGURES)
+ui.headline_row(frame, FIGURES, where=where)
 
 st.subheader(t("children.people_times", ctx.lang))
 ui.trend_block(

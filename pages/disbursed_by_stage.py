@@ -9,17 +9,9 @@ from portal.vocab import vocabulary
 
 ctx = ui.context()
 FIGURES = ("funds_disbursed", "children_served", "average_per_child")
-where = {"region": ctx.region} if ctx.region else None
-
-st.title(t("stage.title", ctx.lang))
-if ctx.region:
-    st.caption(t("notice.region_breakdown", ctx.lang, region=ctx.region_name()))
-frame = ui.cells(FIGURES, sorted({ctx.period, *ui.previous_of(ctx)}))
-
-a, b, c = st.columns(3)
-ui.metric(frame, "funds_disbursed", where=where, container=a)
-ui.metric(frame, "children_served", where=where, container=b)
-ui.metric(frame, "average_per_child", where=where, container=c)
+where = ui.page_top("stage.title")
+frame, _ = ui.page_cells(FIGURES, trend=False)
+ui.headline_row(frame, FIGURES, where=where)
 
 left, right = st.columns(2)
 with left:

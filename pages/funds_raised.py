@@ -10,14 +10,9 @@ from portal.i18n import t
 ctx = ui.context()
 FIGURES = ("funds_raised", "donations", "donors", "funds_disbursed", "balance", "disbursement_rate")
 
-st.title(t("funds.title", ctx.lang))
-keys = ui.trend_periods(ctx)
-frame = ui.cells(FIGURES, sorted({*keys, ctx.period, *ui.previous_of(ctx)}))
-
-a, b, c = st.columns(3)
-ui.metric(frame, "funds_raised", container=a)
-ui.metric(frame, "donations", container=b)
-ui.metric(frame, "donors", container=c)
+st.title(t("funds.title", ctx.lang))  # donations have no county: no county notice here
+frame, keys = ui.page_cells(FIGURES)
+ui.headline_row(frame, FIGURES[:3])
 
 st.subheader(t("funds.by_time", ctx.lang))
 ui.trend_block(frame, ["funds_raised"], key="raised_trend", title=t("funds.by_time", ctx.lang))

@@ -8,17 +8,9 @@ from portal.i18n import t
 
 ctx = ui.context()
 FIGURES = ("volunteer_hours", "volunteers_active", "home_visits", "children_reached")
-where = {"region": ctx.region} if ctx.region else None
-
-st.title(t("volunteers.title", ctx.lang))
-if ctx.region:
-    st.caption(t("notice.region_breakdown", ctx.lang, region=ctx.region_name()))
-keys = ui.trend_periods(ctx)
-frame = ui.cells(FIGURES, sorted({*keys, ctx.period, *ui.previous_of(ctx)}))
-
-cols = st.columns(4)
-for figure, column in zip(FIGURES, cols, strict=True):
-    ui.metric(frame, figure, where=where, container=column)
+where = ui.page_top("volunteers.title")
+frame, keys = ui.page_cells(FIGURES)
+ui.headline_row(frame, FIGURES, where=where)
 
 ui.trend_block(frame, ["volunteer_hours"], key="hours_trend", title=t("volunteers.trend", ctx.lang), where=where)
 st.subheader(t("volunteers.by_region", ctx.lang))

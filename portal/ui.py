@@ -375,6 +375,31 @@ def cells(figures: tuple[str, ...] | list[str], period_keys: tuple[str, ...] | l
     return _cells(_url(), ctx.release["id"], tuple(figures), ctx.programme, keys)
 
 
+def page_top(title_key: str) -> dict | None:
+    """A page's title and, where a county is chosen, the notice that the page shows it; returns
+    the county filter its views apply (or None)."""
+    ctx = context()
+    st.title(t(title_key, ctx.lang))
+    if not ctx.region:
+        return None
+    st.caption(t("notice.region_breakdown", ctx.lang, region=ctx.region_name()))
+    return {"region": ctx.region}
+
+
+def page_cells(figures: tuple[str, ...], *, trend: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """A page's cells: the chosen period, the one before (for the change beside a headline) and,
+    with ``trend``, the periods its trends run over (returned too, in order)."""
+    ctx = context()
+    keys = trend_periods(ctx) if trend else []
+    return cells(figures, sorted({*keys, ctx.period, *previous_of(ctx)})), keys
+
+
+def headline_row(frame: pd.DataFrame, figures: tuple[str, ...], *, where: dict | None = None) -> None:
+    """The headline figures side by side, each with its change vs the prior period."""
+    for figure, column in zip(figures, st.columns(len(figures)), strict=True):
+        metric(frame, figure, where=where, container=column)
+
+
 def standards() -> pd.DataFrame:
     ctx = context()
     frame = _standards(_url(), ctx.release["id"])
