@@ -6,6 +6,7 @@ Skips without chromium on a laptop; under CI=true or REQUIRE_BROWSER a missing b
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -58,19 +59,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    chromium = _require_browser()
-    url = os.environ.get("PORTAL_BROWSER_STORE_URL")  # look at the real sample store, by hand
-    store = None
-    if not url:
-        store = build(tmp_path_factory.mktemp("browser") / "portal.db", seed=31)
-        url = store.url
+@contextlib.contextmanager
+def serve_portal(url: str):
+    """The portal on ``url``'s published store, started as deployments start it
+    (``python -m portal.serve``: deep links work from the first visit); yields its base URL."""
     port = _free_port()
     env = {**os.environ, "PORTAL_PUBLISHED_URL": url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "portal.serve",  # as deployments start it: deep links work from the first visit
-         "--server.headless", "true", "--server.port", str(port), "--server.fileWatcherType", "none"],
+        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -83,10 +80,24 @@ def server(tmp_path_factory):
             time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail("streamlit did not start: " + process.stderr.read().decode()[-2000:])
-    yield {"base": base, "store": store, "url": url, "chromium": chromium}
-    process.terminate()
-    process.wait(timeout=10)
+        pytest.fail("the portal did not start: " + process.stderr.read().decode()[-2000:])
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    chromium = _require_browser()
+    url = os.environ.get("PORTAL_BROWSER_STORE_URL")  # look at the real sample store, by hand
+    store = None
+    if not url:
+        store = build(tmp_path_factory.mktemp("browser") / "portal.db", seed=31)
+        url = store.url
+    with serve_portal(url) as base:
+        yield {"base": base, "store": store, "url": url, "chromium": chromium}
 
 
 @pytest.fixture(scope="module")

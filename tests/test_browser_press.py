@@ -7,12 +7,7 @@ Skips without chromium on a laptop; under CI=true or REQUIRE_BROWSER a missing b
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,9 +16,8 @@ from portal import board, chart_export, charts, formatting, lookup, queries
 from portal.db import make_engine
 from portal.figures import BY_KEY
 from portal.i18n import t
-from portal.settings import PROJECT_ROOT as ROOT
 from tests.page_fixtures import build
-from tests.test_browser import ARGS, SHOTS, _free_port, _require_browser, _settle, _url
+from tests.test_browser import ARGS, SHOTS, _require_browser, _settle, _url, serve_portal
 
 PROJECTOR = {"width": 1920, "height": 1080}
 
@@ -34,27 +28,8 @@ def server(tmp_path_factory):
     links such as /board from the first visit on)."""
     chromium = _require_browser()
     store = build(tmp_path_factory.mktemp("browser_press") / "portal.db", seed=31)
-    port = _free_port()
-    env = {**os.environ, "PORTAL_PUBLISHED_URL": store.url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("the portal did not start: " + process.stderr.read().decode()[-2000:])
-    yield {"base": base, "store": store, "url": store.url, "chromium": chromium}
-    process.terminate()
-    process.wait(timeout=10)
+    with serve_portal(store.url) as base:
+        yield {"base": base, "store": store, "url": store.url, "chromium": chromium}
 
 
 @pytest.fixture(scope="module")
