@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from portal import charts, downloads, formatting, periods, queries
+from portal import charts, downloads, formatting, periods, pseudonym, queries
 from portal.db import is_sqlite, make_engine
 from portal.i18n import LANGS, t
 from portal.settings import get_settings
@@ -68,6 +68,7 @@ def _release(url: str) -> dict | None:
         "is_sample": bool(release.is_sample),
         "created_at": release.created_at,
         "note": release.note,
+        "key_fingerprint": release.key_fingerprint,
     }
 
 
@@ -354,10 +355,23 @@ def empty_store(lang: str) -> None:
     st.code(t("empty.steps", lang), language="bash")
 
 
+def _untrusted() -> bool:
+    """A release built under a key this deployment does not trust is not shown at all (the
+    server refuses to start on one; this covers a store swapped while it runs)."""
+    release = _release(_url())
+    if release is None or not pseudonym.untrusted_release(release["key_fingerprint"], get_settings()):
+        return False
+    log.error("refusing release %s: key fingerprint %s is not trusted", release["id"], release["key_fingerprint"])
+    st.error(t("app.untrusted", st.session_state.get("w_lang", "zh")))
+    return True
+
+
 def run_guarded(page, key: str) -> None:
     """Draw the chrome, then the page; an exception becomes a friendly message, never a
     traceback (st.stop/rerun are BaseExceptions and pass through)."""
     try:
+        if _untrusted():
+            return
         if chrome(key) is not None:
             page.run()
     except Exception:
