@@ -4,7 +4,7 @@ reason, permalink and a citation to copy; the whole release as CSV, XLSX and JSO
 
 import streamlit as st
 
-from portal import lookup, ui
+from portal import lookup, params, ui
 from portal.i18n import t
 
 ctx = ui.context()
@@ -20,7 +20,10 @@ release_id = st.query_params.get("release")
 def show(found: lookup.Index, key: lookup.CellKey) -> None:
     shown = found.describe(key, lang, base=ui.base_url())
     with st.container(border=True):
-        st.markdown(f"**{shown['figure']}** · {shown['scope']} · {shown['period']}")
+        # labels come from the release's data, the link's host from the visitor's request:
+        # both are shown as text, never read as markdown
+        head = " · ".join(params.escape_markdown(shown[k]) for k in ("scope", "period"))
+        st.markdown(f"**{params.escape_markdown(shown['figure'])}** · {head}")
         st.metric(shown["figure"], shown["value"], label_visibility="collapsed")
         if shown["withheld"]:
             st.caption(shown["withheld"])
@@ -29,7 +32,7 @@ def show(found: lookup.Index, key: lookup.CellKey) -> None:
             + " · "
             + shown["definition"]
         )
-        st.markdown(f"[{t('find.permalink', lang)}]({shown['url']})")
+        st.markdown(f"[{t('find.permalink', lang)}]({params.markdown_url(shown['url'])})")
         with st.expander(t("find.cite", lang)):
             for other in ("zh", "en"):
                 st.code(found.describe(key, other, base=ui.base_url())["citation"], language=None, wrap_lines=True)

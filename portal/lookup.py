@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pandas as pd
 
 from portal import formatting, periods
+from portal import params as url_params
 from portal.figures import BY_KEY, FIGURES
 from portal.i18n import t
 from portal.vocab import DIMENSIONS, vocabulary
@@ -77,11 +78,13 @@ class CellKey:
     def from_params(cls, params) -> CellKey | None:
         """The cell named by URL parameters, or None when they do not name one properly (an
         unknown figure, a period outside the grid, an unknown dimension)."""
-        figure, programme, period = params.get("figure"), params.get("programme"), params.get("period")
-        if figure not in BY_KEY or not programme or not period or periods.period_type(period) is None:
+        get = {k: url_params.value_of(v) for k, v in params.items()}.get
+        figure, programme, period = get("figure"), get("programme"), get("period")
+        # a grid key in ASCII digits only ("2023\n", "٢٠٢٣" and year 0000 pass periods.parse's regex)
+        if figure not in BY_KEY or not programme or not url_params.is_grid_key(period):
             return None
-        dims = tuple((d, str(params[d])) for d in DIMENSIONS if params.get(d))
-        return cls(figure, str(programme), str(period), dims)
+        dims = tuple((d, get(d)) for d in DIMENSIONS if get(d))
+        return cls(figure, programme, period, dims)
 
 
 def _missing(value) -> bool:

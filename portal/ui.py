@@ -14,22 +14,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from portal import charts, downloads, formatting, periods, pseudonym, queries
+from portal import charts, downloads, formatting, params, periods, pseudonym, queries
 from portal.db import is_sqlite, make_engine
 from portal.i18n import LANGS, t
 from portal.settings import get_settings
-from portal.vocab import DIMENSIONS
 
 log = logging.getLogger("portal.ui")
 
-PARAMS = ("lang", "programme", "ptype", "period", "region")
-REGION_PAGES = frozenset({"disbursed_by_stage", "children_served", "volunteers"})
-# pages without the programme/period filters: the URL carries their own state
-NO_FILTER_PAGES = frozenset({"find", "receipt"})
-PAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "find": ("q", "release", "figure", *DIMENSIONS),  # a search, or a cell's permalink
-    "board": ("projector", "slide"),
-}
+# the parameters each page reads from its URL, and how: portal/params.py
+PARAMS, PAGE_PARAMS = params.PARAMS, params.PAGE_PARAMS
+NO_FILTER_PAGES, REGION_PAGES = params.NO_FILTER_PAGES, params.REGION_PAGES
 STALE_AFTER_DAYS = 92  # charities disclose progress at least every three months
 
 
@@ -164,8 +158,7 @@ def context() -> Context:
 def language() -> str:
     """The language radio (中文 / English), bound to ?lang=; called by the router first."""
     if "w_lang" not in st.session_state:
-        raw = st.query_params.get("lang")
-        st.session_state["w_lang"] = raw if raw in LANGS else "zh"
+        st.session_state["w_lang"] = params.language(st.query_params)
     st.sidebar.radio(
         t("app.lang_switch", "zh"),
         LANGS,
@@ -179,43 +172,19 @@ def language() -> str:
 def _first_run_params(
     all_periods: list[str], programmes: list[str], regions: list[str], notices: list[str], lang: str, page: str = ""
 ):
-    """Read the URL once per session into widget state; unknown or malformed values are
-    ignored with a notice (the period grid is fixed: a free range or unknown period is rejected)."""
-    qp = {k: st.query_params.get(k) for k in st.query_params}
-    unknown = sorted(k for k in qp if k not in PARAMS and k not in PAGE_PARAMS.get(page, ()))
-    if unknown:
-        notices.append(t("notice.unknown_param", lang, names=", ".join(f"`{k[:40]}`" for k in unknown)))
-    if qp.get("lang") not in (None, *LANGS):
-        notices.append(t("notice.bad_value", lang, name="lang"))
-    programme = qp.get("programme", "all")
-    if programme not in ("all", *programmes):
-        notices.append(t("notice.bad_value", lang, name="programme"))
-        programme = "all"
-    period = qp.get("period")
-    ptype = qp.get("ptype")
-    if ptype is not None and ptype not in periods.PERIOD_TYPES:
-        notices.append(t("notice.bad_value", lang, name="ptype"))
-        ptype = None
-    if period is not None and period not in all_periods:
-        notices.append(t("notice.bad_value", lang, name="period"))
-        period = None
-    if period is not None:
-        ptype = periods.period_type(period)
-    if ptype is None:
-        ptype = "year"
-    if period is None:
-        of_type = [p for p in all_periods if periods.period_type(p) == ptype]
-        period = of_type[-1] if of_type else "all"
-        if not of_type:
-            ptype = "all"
-    st.session_state["w_programme"] = programme
-    st.session_state["w_ptype"] = ptype
-    st.session_state["w_period"] = period
-    region = qp.get("region") or ""
-    if region and region not in regions:
-        notices.append(t("notice.bad_value", lang, name="region"))
-        region = ""
-    st.session_state["_region"] = region
+    """Read the URL once per session into widget state (``params.read``): a refused value
+    gets a notice and the default, and (but on find and receipt) is taken out of the URL."""
+    query = {k: st.query_params.get(k) for k in st.query_params}
+    parsed = params.read(query, page=page, all_periods=all_periods, programmes=programmes, regions=regions)
+    for key, values in parsed.notices:
+        notices.append(t(key, lang, **values))
+    for key in parsed.drop:
+        if key in st.query_params:
+            del st.query_params[key]
+    st.session_state["w_programme"] = parsed.programme
+    st.session_state["w_ptype"] = parsed.ptype
+    st.session_state["w_period"] = parsed.period
+    st.session_state["_region"] = parsed.region
 
 
 def chrome(page: str) -> Context | None:
