@@ -467,10 +467,11 @@ def chart_block(
     if view.empty:
         st.info(t("notice.no_data_view", ctx.lang))
         return
-    st.altair_chart(_unvalidated(chart), width="stretch")
     note = f" {t('cell.includes_withheld', ctx.lang)}。" if total_note and ctx.lang == "zh" else ""
     if total_note and ctx.lang != "zh":
         note = f" ({t('cell.includes_withheld', ctx.lang)})"
+    # the caption is also the chart's text alternative (its aria-label)
+    st.altair_chart(_unvalidated(chart.properties(description=caption + note)), width="stretch")
     st.caption(caption + note)
     annotated = charts.annotate(view, dimension, ctx.lang, ctx.k, ctx.names)
     with st.expander(t("chart.table_twin", ctx.lang)):
