@@ -78,9 +78,12 @@ def cpu_seconds(pids: list[int]) -> float:
 RELEASE_ID = re.compile(r"\b\d{4}-\d{2}-\d{2}\.\d+\b")
 
 
-async def page_view(url: str, page: str, query: str, timeout: float, releases: set | None = None) -> float:
+async def page_view(
+    url: str, page: str, query: str, timeout: float, releases: set | None = None, elements: list | None = None
+) -> float:
     """One session opening one page: seconds until its script finished. With ``releases``,
-    the release ids the page's text named are added to it."""
+    the release ids the page's text named are added to it; with ``elements``, the text of
+    every element drawn."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -108,6 +111,8 @@ async def page_view(url: str, page: str, query: str, timeout: float, releases: s
                 raise RuntimeError(f"page not found: {page}")
             if kind == "delta" and forward.delta.new_element.WhichOneof("type") == "exception":
                 raise RuntimeError(f"exception on {page}?{query}")
+            if elements is not None and kind == "delta":
+                elements.append(str(forward.delta.new_element))
             if releases is not None and kind == "delta":
                 releases.update(RELEASE_ID.findall(str(forward.delta.new_element)))
             if kind == "script_finished":

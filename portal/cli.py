@@ -85,6 +85,7 @@ def cmd_init(args, settings: Settings) -> int:
         print(say("key_created", args.lang, path=settings.pseudonym_key_file))
     else:
         print(say("key_exists", args.lang, path=settings.pseudonym_key_file))
+    print(say("key_fingerprint", args.lang, fingerprint=pseudonym.fingerprint(pseudonym.load_key(settings))))
     if settings.receipt_key is None:
         pseudonym.generate_key_file(settings.receipt_key_file)
     _working(settings, args.lang, create=True)

@@ -6,6 +6,7 @@ refuses a load under another key, because the same child would silently become t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -47,6 +48,21 @@ def load_key(settings: Settings, *, receipt: bool = False) -> bytes:
 def fingerprint(key: bytes) -> str:
     """A hash of a hash: identifies the key without revealing it."""
     return hashlib.sha256(hashlib.sha256(key).digest()).hexdigest()[:32]
+
+
+def accepted_fingerprints(settings: Settings) -> frozenset[str]:
+    """The key fingerprints a portal trusts: those configured in ``PORTAL_KEY_FINGERPRINTS``
+    and that of the local pseudonym key, when this host has one."""
+    accepted = {part.strip().lower() for part in settings.key_fingerprints.split(",") if part.strip()}
+    with contextlib.suppress(MissingKeyError):
+        accepted.add(fingerprint(load_key(settings)))
+    return frozenset(accepted)
+
+
+def untrusted_release(release_fingerprint: str | None, settings: Settings) -> bool:
+    """True when a release was built under a key this deployment does not know: its people
+    could be other people's pseudonyms, or the store is not this charity's at all."""
+    return release_fingerprint is None or release_fingerprint.lower() not in accepted_fingerprints(settings)
 
 
 class Pseudonymiser:

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     # The separate secret for donors' receipt checks; when unset, ``data_dir/receipt.key``.
     receipt_key: SecretStr | None = None
+    # Fingerprints (``portal init`` prints them; not secret) of the keys whose releases this
+    # portal may show, comma-separated: a portal host need not hold the pseudonym key itself.
+    key_fingerprints: str = ""
     lang: str | None = None
     k: int = 10
 

@@ -17,6 +17,7 @@ from loaders import KINDS
 from portal import stores
 from portal.db import make_engine
 from portal.settings import Settings
+from tests.keys import trust_key
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_ORDER = KINDS
@@ -80,6 +81,7 @@ def postgres_databases(tag: str) -> tuple[str, str]:
 def new_deployment(data_dir: Path, backend: str = "sqlite") -> Deployment:
     data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode()
+    trust_key(key)
     if backend == "postgresql":
         working_url, published_url = postgres_databases(secrets.token_hex(6))
         settings = Settings(

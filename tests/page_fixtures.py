@@ -19,6 +19,7 @@ from portal.db import make_engine
 from portal.figures import FIGURES
 from portal.models.published import Cell, Label, Release, ReleaseBatch, Standard
 from portal.vocab import DIMENSIONS, VOCAB_DIMENSIONS, vocabulary
+from tests.keys import FIXTURE_KEY, trust_key
 
 PROGRAMMES = ("TP-ALPHA", "TP-BETA")
 REGIONS = ("990101", "990102", "990103", "990104")
@@ -75,6 +76,7 @@ def build(path: Path, *, seed: int = 7, sample: bool = True, as_of: dt.date | No
                 k=k,
                 is_sample=sample,
                 note="page fixture",
+                key_fingerprint=trust_key(FIXTURE_KEY),
             )
         )
         session.commit()

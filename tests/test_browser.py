@@ -14,8 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -60,27 +59,27 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_portal(url: str):
+def serve_portal(url: str, *, env: dict | None = None, log: Path | None = None):
     """The portal on ``url``'s published store, started as deployments start it
-    (``python -m portal.serve``: deep links work from the first visit); yields its base URL."""
+    (``python -m portal.serve``: deep links work from the first visit); yields its base URL.
+    ``env`` adds to this process's environment; ``log`` keeps the server's output."""
+    from bench.replicas import wait_healthy
+
     port = _free_port()
-    env = {**os.environ, "PORTAL_PUBLISHED_URL": url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    env = {**os.environ, **(env or {}), "PORTAL_PUBLISHED_URL": url}
+    log = log or Path(tempfile.mkstemp(prefix="portal-server-", suffix=".log")[1])
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    try:
+        wait_healthy(base, timeout=60)
+    except RuntimeError:
         process.kill()
-        pytest.fail("the portal did not start: " + process.stderr.read().decode()[-2000:])
+        pytest.fail("the portal did not start: " + log.read_text(errors="replace")[-2000:])
     try:
         yield base
     finally:
