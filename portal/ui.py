@@ -173,11 +173,14 @@ def _first_run_params(
     all_periods: list[str], programmes: list[str], regions: list[str], notices: list[str], lang: str, page: str = ""
 ):
     """Read the URL once per session into widget state (``params.read``): a refused value
-    gets a notice and the default, and (but on find and receipt) is taken out of the URL."""
+    gets a notice and the default, and (but on find and receipt) is taken out of the URL.
+    The notices are drawn here, on every page (find and receipt draw no filters, and
+    ``chrome`` returned before its notice loop there, so their notices went unshown);
+    ``notices`` stays empty."""
     query = {k: st.query_params.get(k) for k in st.query_params}
     parsed = params.read(query, page=page, all_periods=all_periods, programmes=programmes, regions=regions)
     for key, values in parsed.notices:
-        notices.append(t(key, lang, **values))
+        st.info(t(key, lang, **values))
     for key in parsed.drop:
         if key in st.query_params:
             del st.query_params[key]
