@@ -25,19 +25,19 @@ if projector:
     slide = ui.slide_picker(slides)
     ui.draw_slide(view, slides[slide])
 else:
-    st.subheader(t("board.headlines", lang))
+    st.header(t("board.headlines", lang))
     if view.prior:
         st.caption(t("board.deltas_vs", lang, previous=formatting.period(view.prior, lang)))
     columns = st.columns(4)
     for i, row in enumerate(board.headline_rows(view, lang)):
         ui.board_metric(row, view, container=columns[i % 4])
-    st.subheader(t("board.changes", lang))
+    st.header(t("board.changes", lang))
     found = board.changes(view)
     st.markdown("\n".join(f"- {board.change_sentence(view, c, lang)}" for c in found) or t("board.no_changes", lang))
     st.dataframe(board.headline_frame(view, lang), hide_index=True, width="stretch")
     for item in board.board_charts(view, lang):
         ui.chart_block(item.chart, item.view, key=f"board_{item.key}", caption=item.title, dimension=item.dimension)
-    st.subheader(t("board.stage_table", lang))
+    st.header(t("board.stage_table", lang))
     stages = board.stage_frame(view, lang)
     if stages.empty:
         st.info(t("notice.no_data_view", lang))

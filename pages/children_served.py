@@ -11,7 +11,7 @@ where = ui.page_top("children.title")
 frame, keys = ui.page_cells(FIGURES)
 ui.headline_row(frame, FIGURES, where=where)
 
-st.subheader(t("children.people_times", ctx.lang))
+st.header(t("children.people_times", ctx.lang))
 ui.trend_block(
     frame,
     ["children_served", "child_times"],
@@ -19,7 +19,7 @@ ui.trend_block(
     title=t("children.people_times", ctx.lang),
     where=where,
 )
-st.subheader(t("children.care_vs_served", ctx.lang))
+st.header(t("children.care_vs_served", ctx.lang))
 ui.trend_block(
     frame,
     ["children_in_care", "children_served"],
@@ -28,7 +28,7 @@ ui.trend_block(
     where=where,
 )
 
-st.subheader(t("children.by_region", ctx.lang))
+st.header(t("children.by_region", ctx.lang))
 ui.bar_block(
     frame, "children_served", "region", key="children_region", title=t("children.by_region", ctx.lang), rank=True
 )

@@ -1,6 +1,7 @@
 """按学段发放 Disbursed by stage: funds and children per stage, the average per child beside
 each stage's yearly standard, and the stage × county table."""
 
+import pandas as pd
 import streamlit as st
 
 from portal import charts, formatting, ui
@@ -21,7 +22,7 @@ with right:
         frame, "children_served", "stage", key="stage_children", title=t("stage.children", ctx.lang), where=where
     )
 
-st.subheader(t("stage.average", ctx.lang))
+st.header(t("stage.average", ctx.lang))
 avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
 ui.chart_block(
     charts.stage_average(avg, ui.standards(), ctx.lang, ctx.k, title=t("stage.average", ctx.lang)),
@@ -31,7 +32,7 @@ ui.chart_block(
     dimension="stage",
 )
 
-st.subheader(t("stage.region_table", ctx.lang))
+st.header(t("stage.region_table", ctx.lang))
 cross = charts.select(frame, "funds_disbursed", ctx.period, by=("region", "stage"))
 if cross.empty:
     st.info(t("notice.no_data_view", ctx.lang))
@@ -44,7 +45,7 @@ else:
     )
     stages = [s for s in vocabulary("stage").codes if s in set(cross["stage"])]
     table = cross.pivot(index="region", columns="stage", values="text").reindex(columns=stages).fillna("—")
-    table.index = [ctx.region_name(c) for c in table.index]
+    table.index = pd.Index([ctx.region_name(c) for c in table.index], name=charts.vocab_name("region", ctx.lang))
     table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
     st.dataframe(table, width="stretch")
     st.caption(t("stage.region_table_note", ctx.lang))

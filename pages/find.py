@@ -46,7 +46,7 @@ if linked is not None:
     if found.get(linked) is None:
         st.info(t("find.not_found", lang))
     else:
-        st.subheader(t("find.linked", lang))
+        st.header(t("find.linked", lang))
         show(found, linked)
 
 if "w_find_q" not in st.session_state:
@@ -62,6 +62,6 @@ if query.strip():
         for hit in hits:
             show(index, hit.key)
 
-st.subheader(t("find.whole_release", lang))
+st.header(t("find.whole_release", lang))
 st.caption(t("find.whole_release_note", lang, release=ctx.release["id"]))
 ui.release_downloads()

@@ -14,7 +14,7 @@ st.title(t("funds.title", ctx.lang))  # donations have no county: no county noti
 frame, keys = ui.page_cells(FIGURES)
 ui.headline_row(frame, FIGURES[:3])
 
-st.subheader(t("funds.by_time", ctx.lang))
+st.header(t("funds.by_time", ctx.lang))
 ui.trend_block(frame, ["funds_raised"], key="raised_trend", title=t("funds.by_time", ctx.lang))
 
 left, right = st.columns(2)
@@ -23,7 +23,7 @@ with left:
 with right:
     ui.bar_block(frame, "funds_raised", "donor_type", key="raised_donor_type", title=t("funds.by_donor_type", ctx.lang))
 
-st.subheader(t("funds.raised_vs_disbursed", ctx.lang))
+st.header(t("funds.raised_vs_disbursed", ctx.lang))
 view = charts.over_time(frame, "funds_raised", keys)
 view = pd.concat([view, charts.over_time(frame, "funds_disbursed", keys)], ignore_index=True)
 ui.chart_block(

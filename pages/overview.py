@@ -25,9 +25,19 @@ for figure, column in zip(HEADLINES, columns, strict=True):
         ui.metric(frame, figure)
         view = charts.over_time(frame, figure, keys)
         if not view.empty:
-            st.altair_chart(
-                charts.trend(view, ctx.lang, ctx.k, title=t("overview.trend", ctx.lang), small=True), width="stretch"
+            about = t(  # the sparkline's text alternative; its table twin holds the same points
+                "chart.description_trend",
+                ctx.lang,
+                programme=ctx.programme_name(),
+                figure=ui.figure_name(figure),
+                ptype=t(f"ptype.{'year' if ctx.ptype == 'all' else ctx.ptype}", ctx.lang),
+                n=len(keys),
             )
+            small = charts.trend(view, ctx.lang, ctx.k, title=t("overview.trend", ctx.lang), small=True)
+            st.altair_chart(small.properties(description=about), width="stretch")
+            with st.expander(t("chart.table_twin", ctx.lang)):
+                table = charts.table(charts.annotate(view, None, ctx.lang, ctx.k), None, ctx.lang)
+                st.dataframe(table, hide_index=True, width="stretch")
 
 
 def text(figure: str) -> str:
@@ -39,7 +49,7 @@ def text(figure: str) -> str:
     return formatting.cell(figure, view["value"].iloc[0], view["status"].iloc[0], ctx.lang, ctx.k, with_unit=not bare)
 
 
-st.subheader(t("overview.summary", ctx.lang))
+st.header(t("overview.summary", ctx.lang))
 period = ctx.period_name()
 sentences = [
     t("overview.sentence_disbursed", ctx.lang, period=period, programme=ctx.programme_name(),

@@ -13,7 +13,7 @@ frame, keys = ui.page_cells(FIGURES)
 ui.headline_row(frame, FIGURES, where=where)
 
 ui.trend_block(frame, ["volunteer_hours"], key="hours_trend", title=t("volunteers.trend", ctx.lang), where=where)
-st.subheader(t("volunteers.by_region", ctx.lang))
+st.header(t("volunteers.by_region", ctx.lang))
 left, right = st.columns(2)
 with left:
     ui.bar_block(

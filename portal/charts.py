@@ -23,7 +23,7 @@ TABLEAU10 = (
     "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
 )  # fmt: skip
 SINGLE = "#0072B2"
-WITHHELD_GREY = "#8C8C8C"
+WITHHELD_GREY = "#6B6B6B"  # 5:1 on the page background, as text needs (WCAG AA)
 
 
 def palette(n: int) -> tuple[str, ...]:
@@ -94,6 +94,18 @@ def annotate(view: pd.DataFrame, dimension: str | None, lang: str, k: int, names
     return frame
 
 
+def _aria(data: pd.DataFrame, published: bool) -> bool:
+    """Whether a layer drawing the published (or the withheld) rows is in the accessibility
+    tree: only when it draws something. Vega names each drawn mark after its tooltip, but a
+    layer left empty by its filter would be an unnamed graphics-symbol to a screen reader."""
+    return bool(((data["status"] == "published") == published).any())
+
+
+def _described(chart, title: str, description: str | None):
+    """The chart's text alternative: vega-embed sets it as the aria-label of the chart."""
+    return chart.properties(description=description or title)
+
+
 def _order(frame: pd.DataFrame, dimension: str) -> list[str]:
     if dimension in ("region", "programme"):
         return list(frame["label"])  # the caller ranks them
@@ -133,6 +145,7 @@ def bar(
     names: dict | None = None,
     colors: dict[str, str] | None = None,
     rank: bool = False,
+    description: str | None = None,
 ) -> alt.LayerChart:
     """Horizontal bars of one breakdown; withheld parts are a grey "少于K" label at zero."""
     data = annotate(view, dimension, lang, k, names)
@@ -148,7 +161,7 @@ def bar(
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160))
     base = alt.Chart(data)
     bars = (
-        base.mark_bar()
+        base.mark_bar(aria=_aria(data, True))
         .encode(
             x=alt.X("value:Q", title=_axis_title(figure, lang)),
             y=y,
@@ -167,7 +180,8 @@ def bar(
         .encode(x=alt.datum(0), y=y, text="text:N", tooltip=_tooltip(lang, figure))
         .transform_filter("datum.status !== 'published'")
     )
-    return alt.layer(bars, values, hidden, data=data).properties(title=title, height=alt.Step(24), width="container")
+    chart = alt.layer(bars, values, hidden, data=data).properties(title=title, height=alt.Step(24), width="container")
+    return _described(chart, title, description)
 
 
 def trend(
@@ -177,6 +191,7 @@ def trend(
     *,
     title: str,
     small: bool = False,
+    description: str | None = None,
 ) -> alt.LayerChart:
     """A line over periods per figure; withheld periods are gaps with a grey marker, not 0."""
     data = annotate(cells_over_time, None, lang, k)
@@ -197,22 +212,25 @@ def trend(
     y_title = None if small else (_axis_title(figures[0], lang) if len(figures) == 1 else None)
     base = alt.Chart(data)
     # a withheld period is a gap in the line (invalid=None would draw it at zero)
-    line = base.mark_line(point=not small, invalid="break-paths-show-domains").encode(
+    point = {"aria": _aria(data, True)} if not small else False  # no period published: no points
+    line = base.mark_line(point=point, invalid="break-paths-show-domains").encode(
         x=x,
         y=alt.Y("value:Q", title=y_title, axis=None if small else alt.Axis(), scale=alt.Scale(zero=not small)),
         color=color,
         tooltip=_tooltip(lang, figures[0]),
     )
     gaps = (
-        base.mark_point(shape="cross", color=WITHHELD_GREY, size=40)
+        base.mark_point(shape="cross", color=WITHHELD_GREY, size=40, aria=_aria(data, False))
         .encode(x=x, y=alt.datum(0), tooltip=_tooltip(lang, figures[0]))
         .transform_filter("datum.status !== 'published'")
     )
     chart = alt.layer(line, gaps, data=data).properties(title=title, width="container", height=70 if small else 260)
-    return chart
+    return _described(chart, title, description)
 
 
-def grouped(cells_over_time: pd.DataFrame, lang: str, k: int, *, title: str) -> alt.LayerChart:
+def grouped(
+    cells_over_time: pd.DataFrame, lang: str, k: int, *, title: str, description: str | None = None
+) -> alt.LayerChart:
     """Bars per period, one per figure side by side (e.g. raised vs disbursed)."""
     data = annotate(cells_over_time, None, lang, k)
     data["label"] = data["figure_name"]
@@ -225,7 +243,7 @@ def grouped(cells_over_time: pd.DataFrame, lang: str, k: int, *, title: str) -> 
     )
     base = alt.Chart(data)
     bars = (
-        base.mark_bar()
+        base.mark_bar(aria=_aria(data, True))
         .encode(
             x=x,
             xOffset="figure_name:N",
@@ -236,14 +254,17 @@ def grouped(cells_over_time: pd.DataFrame, lang: str, k: int, *, title: str) -> 
         .transform_filter("datum.status === 'published'")
     )
     hidden = (
-        base.mark_point(shape="cross", color=WITHHELD_GREY)
+        base.mark_point(shape="cross", color=WITHHELD_GREY, aria=_aria(data, False))
         .encode(x=x, xOffset="figure_name:N", y=alt.datum(0), tooltip=_tooltip(lang, "funds_raised"))
         .transform_filter("datum.status !== 'published'")
     )
-    return alt.layer(bars, hidden, data=data).properties(title=title, width="container", height=280)
+    chart = alt.layer(bars, hidden, data=data).properties(title=title, width="container", height=280)
+    return _described(chart, title, description)
 
 
-def stage_average(view: pd.DataFrame, standards: pd.DataFrame, lang: str, k: int, *, title: str) -> alt.LayerChart:
+def stage_average(
+    view: pd.DataFrame, standards: pd.DataFrame, lang: str, k: int, *, title: str, description: str | None = None
+) -> alt.LayerChart:
     """Average per child by stage (bars) beside each stage's yearly standard (ticks)."""
     data = annotate(view, "stage", lang, k)
     stds = {r.stage: r.yearly_yuan for r in standards.itertuples()}
@@ -259,7 +280,7 @@ def stage_average(view: pd.DataFrame, standards: pd.DataFrame, lang: str, k: int
     tooltip = [*_tooltip(lang, "average_per_child"), alt.Tooltip("standard_text:N", title=t("chart.standard", lang))]
     base = alt.Chart(data)
     bars = (
-        base.mark_bar()
+        base.mark_bar(aria=_aria(data, True))
         .encode(
             x=alt.X("value:Q", title=_axis_title("average_per_child", lang)),
             y=y,
@@ -268,13 +289,17 @@ def stage_average(view: pd.DataFrame, standards: pd.DataFrame, lang: str, k: int
         )
         .transform_filter("datum.status === 'published'")
     )
-    ticks = base.mark_tick(color="#000000", thickness=3, size=22).encode(x="standard:Q", y=y, tooltip=tooltip)
+    has_standard = bool(data["standard"].notna().any())  # none for all programmes together
+    ticks = base.mark_tick(color="#000000", thickness=3, size=22, aria=has_standard).encode(
+        x="standard:Q", y=y, tooltip=tooltip
+    )
     hidden = (
         base.mark_text(align="left", dx=3, fontStyle="italic", color=WITHHELD_GREY)
         .encode(x=alt.datum(0), y=y, text="text:N", tooltip=tooltip)
         .transform_filter("datum.status !== 'published'")
     )
-    return alt.layer(bars, ticks, hidden, data=data).properties(title=title, width="container", height=alt.Step(26))
+    chart = alt.layer(bars, ticks, hidden, data=data).properties(title=title, width="container", height=alt.Step(26))
+    return _described(chart, title, description)
 
 
 def table(view_annotated: pd.DataFrame, dimension: str | None, lang: str) -> pd.DataFrame:

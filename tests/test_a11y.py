@@ -1,0 +1,341 @@
+"""Accessibility in a real browser (Playwright + Debian's chromium, axe-core from its npm
+package in tests/a11y/, installed by ``make install-dev``): every page of the router in both
+languages has no serious or critical axe violation (colour contrast included); every chart
+has a text alternative (its aria-label) and a table twin; the keyboard alone reaches each
+sidebar filter and the downloads, with a visible focus, and changes a filter.
+
+Nothing is excluded from axe's run: Streamlit's own chrome passes as it is. The counts of
+violations by impact (moderate and minor ones too, which do not fail) are written to
+artifacts/a11y/axe-violations.json and printed at the end of the module.
+
+Skips without chromium or axe-core on a laptop; under CI=true or REQUIRE_BROWSER a missing
+one fails."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from portal.i18n import t
+from tests.page_fixtures import PROGRAMMES, build
+from tests.test_browser import ARGS, _require_browser, _settle, serve_portal
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+TALLY_FILE = ROOT / "artifacts" / "a11y" / "axe-violations.json"
+IMPACTS = ("critical", "serious", "moderate", "minor")
+FAILING = ("critical", "serious")
+
+
+def _router_pages() -> tuple[str, ...]:
+    """The pages streamlit_app.py routes to, read from its PAGES (importing it would run it)."""
+    tree = ast.parse((ROOT / "streamlit_app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(n, "id", None) == "PAGES" for n in node.targets):
+            return tuple(key for key, _icon in ast.literal_eval(node.value))
+    raise AssertionError("streamlit_app.py has no PAGES")
+
+
+PAGES = _router_pages()
+CHART_PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "board")
+FILTERS = ("filter.programme", "filter.period_type", "filter.period", "filter.region")
+VIEW = {"programme": PROGRAMMES[0], "ptype": "year", "period": "2023"}
+# more states of some pages, each run through axe too: every programme together (no stage
+# standards), a county and a quarter, search results, the board's projector mode
+EXTRA_VIEWS = {
+    "overview-all": ("overview", {"programme": "all", "ptype": "all", "period": "all"}),
+    "children_served-county": (
+        "children_served",
+        {**VIEW, "ptype": "quarter", "period": "2023-Q2", "region": "990101"},
+    ),
+    "disbursed_by_stage-all": ("disbursed_by_stage", {"programme": "all", "ptype": "year", "period": "2023"}),
+    "find-search": ("find", {"q": "2023"}),
+    "board-projector": ("board", {**VIEW, "projector": "1"}),
+}
+
+TALLY: dict = {"pages": 0, "by_impact": Counter(), "nodes_by_impact": Counter(), "by_rule": Counter()}
+
+
+def _require_axe() -> Path:
+    if AXE.is_file():
+        return AXE
+    if os.environ.get("CI") == "true" or os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(f"{AXE.relative_to(ROOT)} missing: run `make install-dev` (npm ci --prefix tests/a11y)")
+    pytest.skip("axe-core is not installed (npm ci --prefix tests/a11y)")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, request):
+    chromium = _require_browser()
+    axe = _require_axe()
+    store = build(tmp_path_factory.mktemp("a11y") / "portal.db", seed=31)
+    with serve_portal(store.url) as base:
+        yield {"base": base, "chromium": chromium, "axe": axe}
+    _report_tally(request.config)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=server["chromium"], args=ARGS)
+        yield b
+        b.close()
+
+
+def _report_tally(config) -> None:
+    """Write and print the violations counted over the module (all impacts)."""
+    if not TALLY["pages"]:
+        return
+    out = {
+        "pages_checked": TALLY["pages"],
+        "violations_by_impact": {i: TALLY["by_impact"][i] for i in IMPACTS},
+        "nodes_by_impact": {i: TALLY["nodes_by_impact"][i] for i in IMPACTS},
+        "by_rule": dict(sorted(TALLY["by_rule"].items())),
+    }
+    TALLY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    TALLY_FILE.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    line = f"axe over {out['pages_checked']} page views: " + ", ".join(
+        f"{i} {out['violations_by_impact'][i]} ({out['nodes_by_impact'][i]} nodes)" for i in IMPACTS
+    )
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():  # shown without -s
+        reporter.write_line("")
+        reporter.write_line(f"{line} → {TALLY_FILE.relative_to(ROOT)}")
+
+
+def _url(server, page: str, params: dict) -> str:
+    path = "" if page == "overview" else page
+    return f"{server['base']}/{path}?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def _open(browser, server, page: str, lang: str, params: dict, *, width: int = 1280, height: int = 900):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(_url(server, page, {"lang": lang, **params}))
+    charts = page in CHART_PAGES and params.get("projector") != "1"
+    _settle(tab, charts=charts)
+    if charts:  # every chart drawn, not only the first
+        tab.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                     .every(c => c.querySelector('svg, canvas'))""",
+            timeout=30000,
+        )
+    assert "Traceback" not in tab.inner_text("body")
+    return context, tab, errors
+
+
+def _axe(tab, axe: Path) -> list[dict]:
+    tab.add_script_tag(path=str(axe))
+    return tab.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200),
+                                          summary: (n.failureSummary || '').slice(0, 300)})),
+            }));
+        }"""
+    )
+
+
+def _count(violations: list[dict]) -> None:
+    TALLY["pages"] += 1
+    for v in violations:
+        TALLY["by_impact"][v["impact"]] += 1
+        TALLY["nodes_by_impact"][v["impact"]] += len(v["nodes"])
+        TALLY["by_rule"][f"{v['id']} ({v['impact']})"] += len(v["nodes"])
+
+
+def _failing(violations: list[dict]) -> list[str]:
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}\n    "
+        + "\n    ".join(f"{n['target']}: {n['summary']}" for n in v["nodes"])
+        for v in violations
+        if v["impact"] in FAILING
+    ]
+
+
+# ------------------------------------------------------------------ axe on every page, both languages
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_axe_finds_no_serious_violation(server, browser, page, lang):
+    context, tab, errors = _open(browser, server, page, lang, VIEW)
+    violations = _axe(tab, server["axe"])
+    if page in CHART_PAGES:
+        _check_charts(tab, lang)
+    context.close()
+    _count(violations)
+    assert not _failing(violations), "\n".join(_failing(violations))
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("view", EXTRA_VIEWS)
+def test_axe_on_other_views(server, browser, view, lang):
+    page, params = EXTRA_VIEWS[view]
+    context, tab, errors = _open(browser, server, page, lang, params)
+    violations = _axe(tab, server["axe"])
+    if page in CHART_PAGES and params.get("projector") != "1":
+        _check_charts(tab, lang)
+    context.close()
+    _count(violations)
+    assert not _failing(violations), "\n".join(_failing(violations))
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_axe_at_phone_width(server, browser, lang):
+    """The sidebar folds away on a phone: its toggle and the page still pass."""
+    context, tab, errors = _open(browser, server, "children_served", lang, VIEW, width=390, height=844)
+    violations = _axe(tab, server["axe"])
+    context.close()
+    _count(violations)
+    assert not _failing(violations), "\n".join(_failing(violations))
+    assert not errors, errors
+
+
+# ------------------------------------------------------------------ charts: a text alternative and a table
+
+
+def _check_charts(tab, lang: str) -> None:
+    """Every chart is named (vega-embed sets the spec's description as the aria-label of its
+    graphics-document) and is followed, before the next chart, by its table twin."""
+    twin = t("chart.table_twin", lang)
+    found = tab.evaluate(
+        """(twin) => {
+            const nodes = [...document.querySelectorAll(
+                '[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"], [data-testid="stExpander"]')];
+            return nodes.map(n => n.matches('[data-testid="stExpander"]')
+                ? {kind: 'expander', label: (n.querySelector('summary') || n).innerText.trim().split('\\n').pop(),
+                   table: !!n.querySelector('[data-testid="stDataFrame"], [data-testid="stTable"]')}
+                : {kind: 'chart', role: n.getAttribute('role'),
+                   name: (n.getAttribute('aria-label') || '').trim()});
+        }""",
+        twin,
+    )
+    charts = [n for n in found if n["kind"] == "chart"]
+    assert charts, "a chart page without a chart"
+    for chart in charts:
+        assert chart["role"] == "graphics-document", chart
+        assert len(chart["name"]) >= 4, f"a chart without a text alternative: {chart}"
+    names = [c["name"] for c in charts]
+    assert len(set(names)) == len(names), f"two charts share one text alternative: {names}"
+    for i, node in enumerate(found):
+        if node["kind"] != "chart":
+            continue
+        following = next((n for n in found[i + 1 :] if n["kind"] == "chart" or n["label"] == twin), None)
+        assert following is not None and following["kind"] == "expander", f"no table twin after {node['name']!r}"
+        assert following["table"], f"the table twin of {node['name']!r} holds no table"
+
+
+# ------------------------------------------------------------------ keyboard only
+
+FOCUS_JS = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return null;
+    const widget = e.closest('[data-testid="stSelectbox"], [data-testid="stDownloadButton"]');
+    const chain = [];
+    for (let x = e; x && x !== widget?.parentElement; x = x.parentElement) {
+        const s = getComputedStyle(x);
+        chain.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor].join(' | '));
+        if (!widget) break;
+    }
+    return {
+        kind: widget ? widget.dataset.testid : e.tagName,
+        label: widget ? (widget.querySelector('label') || widget).innerText.trim().split('\\n')[0] : '',
+        name: e.getAttribute('aria-label') || (e.innerText || '').trim().slice(0, 40),
+        sidebar: !!e.closest('[data-testid="stSidebar"]'),
+        chain,
+    };
+}"""
+
+UNFOCUSED_JS = """() => [...document.querySelectorAll('[data-testid="stSelectbox"], [data-testid="stDownloadButton"]')]
+    .map(w => {
+        const e = w.querySelector('input, button');
+        const chain = [];
+        for (let x = e; x && x !== w.parentElement; x = x.parentElement) {
+            const s = getComputedStyle(x);
+            chain.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor].join(' | '));
+        }
+        return [(w.querySelector('label') || w).innerText.trim().split('\\n')[0], chain];
+    })"""
+
+
+def _focus_visible(chain: list[str], unfocused: list[str] | None) -> bool:
+    """The focused element or its widget shows focus: an outline or a ring (box-shadow), or
+    the widget's frame changes colour (Streamlit's selectboxes colour their border)."""
+    own = chain[0].split(" | ")
+    if (own[0] != "none" and own[1] != "0px") or own[3] != "none":
+        return True
+    return unfocused is not None and chain != unfocused
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_keyboard_reaches_filters_and_downloads(server, browser, lang):
+    context, tab, errors = _open(browser, server, "disbursed_by_stage", lang, VIEW)
+    unfocused = dict(tab.evaluate(UNFOCUSED_JS))
+    wanted = {t(key, lang) for key in FILTERS}
+    downloads = {t("chart.download_csv", lang), t("chart.download_xlsx", lang)}
+    reached: dict[str, dict] = {}
+    for _ in range(200):
+        tab.keyboard.press("Tab")
+        focus = tab.evaluate(FOCUS_JS)
+        if focus is None:
+            continue
+        if focus["kind"] == "stSelectbox" and focus["sidebar"] and focus["label"] in wanted:
+            reached.setdefault(focus["label"], focus)
+        if focus["kind"] == "stDownloadButton" and not focus["sidebar"] and focus["name"] in downloads:
+            reached.setdefault(focus["name"], focus)
+        if wanted | downloads <= reached.keys():
+            break
+    missing = (wanted | downloads) - reached.keys()
+    assert not missing, f"Tab never reaches {sorted(missing)}"
+    for label, focus in reached.items():
+        assert _focus_visible(focus["chain"], unfocused.get(label)), f"no visible focus on {label}: {focus}"
+    context.close()
+    assert not errors, errors
+
+
+def test_keyboard_changes_a_filter(server, browser):
+    """Tab to the programme, open its list and take the next one, by keyboard: the view and
+    its URL follow."""
+    context, tab, errors = _open(browser, server, "disbursed_by_stage", "en", VIEW)
+    label = t("filter.programme", "en")
+    for _ in range(200):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("() => document.activeElement?.getAttribute('aria-label')") == label:
+            break
+    else:
+        pytest.fail("Tab never reaches the programme filter")
+    before = parse_qs(urlsplit(tab.url).query)["programme"]
+    for key in ("Enter", "ArrowDown", "Enter"):
+        tab.keyboard.press(key)
+        tab.wait_for_timeout(150)
+    deadline = time.monotonic() + 20
+    while parse_qs(urlsplit(tab.url).query).get("programme") == before and time.monotonic() < deadline:
+        tab.wait_for_timeout(200)
+    after = parse_qs(urlsplit(tab.url).query).get("programme")
+    assert after != before, f"the keyboard did not change the programme (still {before})"
+    assert after[0] in (*PROGRAMMES, "all")
+    _settle(tab)
+    assert tab.evaluate("() => document.activeElement?.getAttribute('aria-label')") == label, "focus was lost"
+    context.close()
+    assert not errors, errors
