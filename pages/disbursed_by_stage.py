@@ -25,7 +25,7 @@ with right:
 st.header(t("stage.average", ctx.lang))
 avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
 ui.chart_block(
-    charts.stage_average(avg, ui.standards(), ctx.lang, ctx.k, title=t("stage.average", ctx.lang)),
+    lambda: charts.stage_average(avg, ui.standards(), ctx.lang, ctx.k, title=t("stage.average", ctx.lang)),
     avg,
     key="stage_average",
     caption=t("chart.description_stage", ctx.lang, programme=ctx.programme_name(), period=ctx.period_name()),

@@ -27,7 +27,7 @@ st.header(t("funds.raised_vs_disbursed", ctx.lang))
 view = charts.over_time(frame, "funds_raised", keys)
 view = pd.concat([view, charts.over_time(frame, "funds_disbursed", keys)], ignore_index=True)
 ui.chart_block(
-    charts.grouped(view, ctx.lang, ctx.k, title=t("funds.raised_vs_disbursed", ctx.lang)),
+    lambda: charts.grouped(view, ctx.lang, ctx.k, title=t("funds.raised_vs_disbursed", ctx.lang)),
     view,
     key="raised_vs_disbursed",
     caption=t("chart.description_pair", ctx.lang, programme=ctx.programme_name(),

@@ -8,6 +8,7 @@ No Streamlit here."""
 
 from __future__ import annotations
 
+import copy
 import re
 import struct
 import unicodedata
@@ -89,8 +90,9 @@ def wrap(text: str, size: float, width: float) -> list[str]:
     return lines or [""]
 
 
-def _spec(chart: alt.TopLevelMixin, width: int, height: int, font: str) -> dict:
-    spec = chart.to_dict()
+def _spec(chart: alt.TopLevelMixin | dict, width: int, height: int, font: str) -> dict:
+    """The chart (an Altair chart or the Vega-Lite spec a page drew) sized for a file."""
+    spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart.to_dict()
     spec.pop("title", None)
     spec["width"] = width
     spec["height"] = height
@@ -104,7 +106,7 @@ def _spec(chart: alt.TopLevelMixin, width: int, height: int, font: str) -> dict:
 _SVG_SIZE = re.compile(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"')
 
 
-def chart_svg(chart: alt.TopLevelMixin, width: int, height: int) -> tuple[str, float, float]:
+def chart_svg(chart: alt.TopLevelMixin | dict, width: int, height: int) -> tuple[str, float, float]:
     """The chart alone, sized so that its axes and labels fill about ``width × height``: a
     first render measures what the axes add around the plot, a second takes it off."""
     import vl_convert
@@ -122,7 +124,7 @@ def chart_svg(chart: alt.TopLevelMixin, width: int, height: int) -> tuple[str, f
 
 
 def svg(
-    chart: alt.TopLevelMixin,
+    chart: alt.TopLevelMixin | dict,
     info: Credits,
     *,
     width: int = DEFAULT_SIZE[0],
@@ -180,7 +182,7 @@ def _text(x: float, y: float, text: str, size: float, color: str, *, bold: bool 
 
 
 def png(
-    chart: alt.TopLevelMixin,
+    chart: alt.TopLevelMixin | dict,
     info: Credits,
     *,
     width: int = DEFAULT_SIZE[0],

@@ -6,13 +6,16 @@ and the chart block (chart, caption, table twin, CSV and XLSX of exactly that vi
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from portal import charts, downloads, formatting, params, periods, pseudonym, queries
 from portal.db import is_sqlite, make_engine
@@ -417,17 +420,21 @@ def trend_periods(ctx: Context) -> list[str]:
 
 def metric(frame: pd.DataFrame, figure: str, *, where: dict | None = None, container=None) -> None:
     """A headline number with its change vs the previous period (both published cells)."""
-    ctx = context()
-    box = container or st
+    block = ("metric", figure, tuple(sorted((where or {}).items())))
+    label, text, delta, help_text = _per_view(_identity(context(), *block), lambda: _metric(frame, figure, where))
+    (container or st).metric(label, text, delta=delta, help=help_text)
+
+
+def _metric(frame: pd.DataFrame, figure: str, where: dict | None) -> tuple[str, str, str | None, str]:
     from portal.figures import BY_KEY
 
+    ctx = context()
     fig = BY_KEY[figure]
     now = charts.select(frame, figure, ctx.period, where=where)
     prev_key = periods.previous(ctx.period) if ctx.period != "all" else None
     prev = charts.select(frame, figure, prev_key, where=where) if prev_key else now.iloc[0:0]
     if now.empty:
-        box.metric(fig.name(ctx.lang), "—", help=fig.definition(ctx.lang))
-        return
+        return fig.name(ctx.lang), "—", None, fig.definition(ctx.lang)
     row = now.iloc[0]
     text = formatting.cell(figure, row["value"], row["status"], ctx.lang, ctx.k)
     delta = None
@@ -439,7 +446,7 @@ def metric(frame: pd.DataFrame, figure: str, *, where: dict | None = None, conta
     help_text = fig.definition(ctx.lang)
     if row["status"] != "published":
         help_text += "\n\n" + formatting.reason(row["reason"] or "primary", ctx.lang, ctx.k)
-    box.metric(fig.name(ctx.lang), text, delta=delta, help=help_text)
+    return fig.name(ctx.lang), text, delta, help_text
 
 
 def has_withheld_parts(frame: pd.DataFrame, figure: str, by: tuple[str, ...], where: dict | None = None) -> bool:
@@ -448,12 +455,59 @@ def has_withheld_parts(frame: pd.DataFrame, figure: str, by: tuple[str, ...], wh
     return bool((parts["status"] != "published").any())
 
 
-def _unvalidated(chart):
-    """The chart with Altair's JSON-schema validation skipped when Streamlit serialises it (a
-    quarter of a page's time): our chart code is fixed, and tests/test_charts.py validates
-    every chart it builds."""
-    object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
-    return chart
+@dataclass(frozen=True)
+class Drawn:
+    """What a chart block shows: the Vega-Lite spec, its datasets as Arrow IPC (what Streamlit
+    sends the browser), its text description, the table twin and the cells its downloads hold."""
+
+    spec: dict
+    arrow: dict[str, bytes]
+    caption: str
+    table: pd.DataFrame
+    view: pd.DataFrame
+    title: str
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _per_view(identity: tuple, _build: Callable[[], Any]) -> Any:
+    """What ``_build`` returns, once per ``identity``: everything ``_build`` reads (store,
+    release, the visitor's view, the block). ``_build`` is not hashed (its leading underscore).
+    Building charts and picking headline cells was most of a page's CPU time; with this a
+    page seen before is drawn from dictionaries."""
+    return _build()
+
+
+def _identity(ctx: Context, *block) -> tuple:
+    release = ctx.release
+    return (_url(), release["id"], release["created_at"], ctx.page, ctx.programme, ctx.ptype, ctx.period, ctx.region,
+            ctx.lang, *block)  # fmt: skip
+
+
+def _draw(chart, view: pd.DataFrame, *, caption: str, dimension: str | None, total_note: bool) -> Drawn | None:
+    ctx = context()
+    if view.empty:
+        return None
+    if callable(chart) and not isinstance(chart, alt.TopLevelMixin):
+        chart = chart()
+    note = f" {t('cell.includes_withheld', ctx.lang)}。" if total_note and ctx.lang == "zh" else ""
+    if total_note and ctx.lang != "zh":
+        note = f" ({t('cell.includes_withheld', ctx.lang)})"
+    # Altair's JSON-schema validation is skipped: the chart code is fixed, and
+    # tests/test_charts.py validates every chart it builds
+    spec = chart.to_dict(validate=False)
+    spec["description"] = caption + note  # the chart's text alternative (vega-embed's aria-label)
+    annotated = charts.annotate(view, dimension, ctx.lang, ctx.k, ctx.names)
+    title = getattr(chart, "title", None)
+    # Streamlit converts a spec's datasets to Arrow on every draw unless they already are
+    arrow = {name: dataframe_util.convert_anything_to_arrow_bytes(data) for name, data in spec["datasets"].items()}
+    return Drawn(
+        spec=spec,  # with the data as JSON too, for the PNG/SVG exports
+        arrow=arrow,
+        caption=caption + note,
+        table=charts.table(annotated, dimension, ctx.lang),
+        view=view[list(queries.CELL_COLUMNS)].reset_index(drop=True),
+        title=title if isinstance(title, str) and title else caption,
+    )
 
 
 def chart_block(
@@ -465,39 +519,43 @@ def chart_block(
     dimension: str | None,
     total_note: bool = False,
 ) -> None:
-    """A chart with its text description, table twin and CSV/XLSX of exactly this view."""
+    """A chart with its text description, table twin and CSV/XLSX of exactly this view.
+    ``chart`` may be a function building it: it is then called only when the view is new."""
+    drawn = _per_view(
+        _identity(context(), key),
+        lambda: _draw(chart, view, caption=caption, dimension=dimension, total_note=total_note),
+    )
+    show(drawn, key=key)
+
+
+def show(drawn: Drawn | None, *, key: str) -> None:
     ctx = context()
-    if view.empty:
+    if drawn is None:
         st.info(t("notice.no_data_view", ctx.lang))
         return
-    note = f" {t('cell.includes_withheld', ctx.lang)}。" if total_note and ctx.lang == "zh" else ""
-    if total_note and ctx.lang != "zh":
-        note = f" ({t('cell.includes_withheld', ctx.lang)})"
-    # the caption is also the chart's text alternative (its aria-label)
-    st.altair_chart(_unvalidated(chart.properties(description=caption + note)), width="stretch")
-    st.caption(caption + note)
-    annotated = charts.annotate(view, dimension, ctx.lang, ctx.k, ctx.names)
+    st.vega_lite_chart({**drawn.spec, "datasets": dict(drawn.arrow)}, width="stretch")
+    st.caption(drawn.caption)
     with st.expander(t("chart.table_twin", ctx.lang)):
-        st.dataframe(charts.table(annotated, dimension, ctx.lang), hide_index=True, width="stretch")
-    downloads_only(view, key=key)
-    title = getattr(chart, "title", None)
-    chart_exports(chart, key=key, title=title if isinstance(title, str) and title else caption)
+        st.dataframe(drawn.table, hide_index=True, width="stretch")
+    downloads_only(drawn.view, key=key)
+    chart_exports(drawn.spec, key=key, title=drawn.title)
 
 
 def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     """CSV and XLSX buttons holding exactly the cells of ``view`` (the same export as
     ``portal figures``)."""
     ctx = context()
-    raw = view[list(queries.CELL_COLUMNS)]
+    columns = list(queries.CELL_COLUMNS)
+    raw = view if list(view.columns) == columns else view[columns]
     name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
     view_name = f"{key} · {ctx.programme_name()} · {ctx.period_name()}"
     # the files are built on click, on another thread where st.session_state is not
     # reachable: everything they need is resolved here, in the script run
-    names, release, lang = labels(), ctx.release, ctx.lang
+    url, release, lang = _url(), ctx.release, ctx.lang
     left, right = st.columns(2)
     left.download_button(
         t("chart.download_csv", ctx.lang),
-        data=lambda: downloads.csv_bytes(raw, names),
+        data=lambda: downloads.csv_bytes(raw, _labels(url, release["id"])),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
@@ -505,7 +563,7 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     )
     right.download_button(
         t("chart.download_xlsx", ctx.lang),
-        data=lambda: downloads.xlsx_bytes(raw, names, release=release, lang=lang, view=view_name),
+        data=lambda: downloads.xlsx_bytes(raw, _labels(url, release["id"]), release=release, lang=lang, view=view_name),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
@@ -523,6 +581,11 @@ def bar_block(
     frame: pd.DataFrame, figure: str, by: str, *, key: str, title: str, where: dict | None = None, rank=False
 ):
     """Bars of a breakdown of the chosen period, with everything chart_block adds."""
+    ctx = context()
+    show(_per_view(_identity(ctx, key), lambda: _bar(frame, figure, by, title=title, where=where, rank=rank)), key=key)
+
+
+def _bar(frame: pd.DataFrame, figure: str, by: str, *, title: str, where: dict | None, rank: bool) -> Drawn | None:
     from portal.figures import BY_KEY
 
     ctx = context()
@@ -540,10 +603,15 @@ def bar_block(
         n=len(view),
         withheld=withheld,
     )
-    chart_block(chart, view, key=key, caption=caption, dimension=by, total_note=withheld > 0)
+    return _draw(chart, view, caption=caption, dimension=by, total_note=withheld > 0)
 
 
 def trend_block(frame: pd.DataFrame, figures: list[str], *, key: str, title: str, where: dict | None = None):
+    ctx = context()
+    show(_per_view(_identity(ctx, key), lambda: _trend(frame, figures, title=title, where=where)), key=key)
+
+
+def _trend(frame: pd.DataFrame, figures: list[str], *, title: str, where: dict | None) -> Drawn | None:
     from portal.figures import BY_KEY
 
     ctx = context()
@@ -560,7 +628,54 @@ def trend_block(frame: pd.DataFrame, figures: list[str], *, key: str, title: str
         ptype=t(f"ptype.{'year' if ctx.ptype == 'all' else ctx.ptype}", ctx.lang),
         n=len(keys),
     )
-    chart_block(chart, view, key=key, caption=caption, dimension=None)
+    return _draw(chart, view, caption=caption, dimension=None, total_note=False)
+
+
+def period_texts(frame: pd.DataFrame, figures: tuple[str, ...], *, with_unit: tuple[str, ...] = ()) -> dict[str, str]:
+    """Each figure's cell of the chosen period as text, for sentences; counts go in bare (the
+    sentence carries 名/人次), ``with_unit`` figures keep their unit. Once per view."""
+    ctx = context()
+
+    def build() -> dict[str, str]:
+        out = {}
+        for figure in figures:
+            view = charts.select(frame, figure, ctx.period)
+            if view.empty:
+                out[figure] = "—"
+                continue
+            value, status = view["value"].iloc[0], view["status"].iloc[0]
+            out[figure] = formatting.cell(figure, value, status, ctx.lang, ctx.k, with_unit=figure in with_unit)
+        return out
+
+    return _per_view(_identity(ctx, "texts", figures, with_unit), build)
+
+
+def sparkline(frame: pd.DataFrame, figure: str, keys: list[str]) -> None:
+    """A small trend of one figure (the overview's cards) with its table twin."""
+    ctx = context()
+    drawn = _per_view(_identity(ctx, "sparkline", figure), lambda: _sparkline(frame, figure, keys))
+    if drawn is None:
+        return
+    st.vega_lite_chart({**drawn.spec, "datasets": dict(drawn.arrow)}, width="stretch")
+    with st.expander(t("chart.table_twin", ctx.lang)):
+        st.dataframe(drawn.table, hide_index=True, width="stretch")
+
+
+def _sparkline(frame: pd.DataFrame, figure: str, keys: list[str]) -> Drawn | None:
+    ctx = context()
+    view = charts.over_time(frame, figure, keys)
+    if view.empty:
+        return None
+    about = t(  # the sparkline's text alternative; its table twin holds the same points
+        "chart.description_trend",
+        ctx.lang,
+        programme=ctx.programme_name(),
+        figure=figure_name(figure),
+        ptype=t(f"ptype.{'year' if ctx.ptype == 'all' else ctx.ptype}", ctx.lang),
+        n=len(keys),
+    )
+    small = charts.trend(view, ctx.lang, ctx.k, title=t("overview.trend", ctx.lang), small=True)
+    return _draw(small, view, caption=about, dimension=None, total_note=False)
 
 
 # ---------------------------------------------------------------- press, board and donors (issue 7)
@@ -707,6 +822,37 @@ def _board(url: str, release_id: str, programme: str, period: str):
 def board(period: str):
     ctx = context()
     return _board(_url(), ctx.release["id"], ctx.programme, period)
+
+
+@dataclass(frozen=True)
+class BoardText:
+    """The board page's words, tables and charts for one view, built once (``board_text``)."""
+
+    rows: list[dict]
+    changes: list[str]
+    headlines: pd.DataFrame
+    charts: list[tuple[str, Drawn | None]]
+    stages: pd.DataFrame
+
+
+def board_text(view, period: str) -> BoardText:
+    return _per_view(_identity(context(), "board", period), lambda: _board_text(view))
+
+
+def _board_text(view) -> BoardText:
+    from portal import board as boards
+
+    lang = context().lang
+    return BoardText(
+        rows=boards.headline_rows(view, lang),
+        changes=[boards.change_sentence(view, c, lang) for c in boards.changes(view)],
+        headlines=boards.headline_frame(view, lang),
+        charts=[
+            (item.key, _draw(item.chart, item.view, caption=item.title, dimension=item.dimension, total_note=False))
+            for item in boards.board_charts(view, lang)
+        ],
+        stages=boards.stage_frame(view, lang),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

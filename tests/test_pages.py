@@ -9,6 +9,7 @@ import time
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
@@ -259,6 +260,7 @@ def test_page_error_shows_a_friendly_message(use_store, monkeypatch):
         raise RuntimeError("boom: a traceback must not reach a visitor")
 
     monkeypatch.setattr(charts, "bar", broken)
+    st.cache_data.clear()  # views drawn by earlier tests are cached and would not call charts.bar
     at = open_page("children_served", lang="en", programme="all", period="2023")
     assert not at.exception
     assert [e.value for e in at.error] == [t("app.error", "en")]
@@ -298,3 +300,22 @@ def test_pages_are_fast(use_store):
         start = time.perf_counter()
         at.run()
         assert time.perf_counter() - start < 5, f"{page} took too long on a warm cache"
+
+
+def test_a_view_drawn_from_the_cache_is_the_view_drawn_fresh(use_store):
+    """Charts, captions and headlines are built once per release and view: the same view drawn
+    again after another language's (and from the cache) is the same page."""
+
+    def drawn(lang: str) -> tuple:
+        at = open_page("funds_raised", lang=lang, programme="all", period="2023")
+        assert not at.exception
+        shown = [(c.proto.spec, [d.data.data for d in c.proto.datasets]) for c in elements(at, "vega_lite_chart")]
+        return shown, [c.value for c in at.caption], [(m.label, m.value) for m in at.metric]
+
+    st.cache_data.clear()
+    fresh = drawn("zh")
+    other = drawn("en")
+    again = drawn("zh")
+    assert fresh[0] and fresh[1] and fresh[2]
+    assert again == fresh
+    assert other[1] != fresh[1]  # the language is part of a view: no zh caption on an en page
