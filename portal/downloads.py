@@ -8,7 +8,7 @@ import io
 
 import pandas as pd
 
-from portal import export
+from portal import export, spreadsheet
 from portal.i18n import t
 
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -32,7 +32,8 @@ def about_rows(*, release: dict, lang: str, view: str, url: str = "") -> list[tu
         rows.append((t("col.sample", lang), t("notice.sample", lang)))
     if url:
         rows.append(("URL", url))
-    return rows
+    # the view's name carries a programme's name from a raw file, the URL a visitor's query
+    return [(key, spreadsheet.escape(value)) for key, value in rows]
 
 
 def xlsx_bytes(

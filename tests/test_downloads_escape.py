@@ -149,3 +149,16 @@ def test_every_text_column_of_an_export_is_escaped(hostile):
     assert not any(v.startswith(FORMULA_START) for v in texts)
     assert assert_csv_safe(export.to_csv(cells, labels)) > 10
     assert out["value"].iloc[0] == -1234.5  # a negative number is a number, not a formula
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_the_about_sheet_is_escaped_too(hostile):
+    """The XLSX's second sheet names the view (a programme's name from a raw file) and the URL
+    (a visitor's query): openpyxl would write a text starting with = as a formula."""
+    release = {"id": "2024-01-01.1", "as_of": pd.Timestamp("2023-12-31").date(), "k": 10, "is_sample": False}
+    rows = downloads.about_rows(release=release, lang="en", view=hostile, url=hostile)
+    assert ("URL", escape(hostile)) in rows
+    assert not any(str(value).startswith(FORMULA_START) for _, value in rows)
+    cells = pd.DataFrame(columns=list(queries.CELL_COLUMNS))
+    labels = pd.DataFrame(columns=["dimension", "code", "name_zh", "name_en"])
+    assert assert_xlsx_safe(downloads.xlsx_bytes(cells, labels, release=release, lang="en", view=hostile, url=hostile))
