@@ -179,10 +179,10 @@ def _failing(violations: list[dict]) -> list[str]:
 def test_axe_finds_no_serious_violation(server, browser, page, lang):
     context, tab, errors = _open(browser, server, page, lang, VIEW)
     violations = _axe(tab, server["axe"])
+    _count(violations)
     if page in CHART_PAGES:
         _check_charts(tab, lang)
     context.close()
-    _count(violations)
     assert not _failing(violations), "\n".join(_failing(violations))
     assert not errors, errors
 
@@ -193,10 +193,10 @@ def test_axe_on_other_views(server, browser, view, lang):
     page, params = EXTRA_VIEWS[view]
     context, tab, errors = _open(browser, server, page, lang, params)
     violations = _axe(tab, server["axe"])
+    _count(violations)
     if page in CHART_PAGES and params.get("projector") != "1":
         _check_charts(tab, lang)
     context.close()
-    _count(violations)
     assert not _failing(violations), "\n".join(_failing(violations))
     assert not errors, errors
 
@@ -206,8 +206,8 @@ def test_axe_at_phone_width(server, browser, lang):
     """The sidebar folds away on a phone: its toggle and the page still pass."""
     context, tab, errors = _open(browser, server, "children_served", lang, VIEW, width=390, height=844)
     violations = _axe(tab, server["axe"])
-    context.close()
     _count(violations)
+    context.close()
     assert not _failing(violations), "\n".join(_failing(violations))
     assert not errors, errors
 
@@ -235,7 +235,8 @@ def _check_charts(tab, lang: str) -> None:
     assert charts, "a chart page without a chart"
     for chart in charts:
         assert chart["role"] == "graphics-document", chart
-        assert len(chart["name"]) >= 4, f"a chart without a text alternative: {chart}"
+        # vega-embed names a chart without a description "Vega visualization"
+        assert chart["name"] not in ("", "Vega visualization"), f"a chart without a text alternative: {chart}"
     names = [c["name"] for c in charts]
     assert len(set(names)) == len(names), f"two charts share one text alternative: {names}"
     for i, node in enumerate(found):
