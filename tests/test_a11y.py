@@ -62,7 +62,7 @@ EXTRA_VIEWS = {
     "board-projector": ("board", {**VIEW, "projector": "1"}),
 }
 
-TALLY: dict = {"pages": 0, "by_impact": Counter(), "nodes_by_impact": Counter(), "by_rule": Counter()}
+TALLY: dict = {"pages": 0, "by_impact": Counter(), "nodes_by_impact": Counter(), "by_rule": Counter(), "views": {}}
 
 
 def _require_axe() -> Path:
@@ -102,6 +102,7 @@ def _report_tally(config) -> None:
         "violations_by_impact": {i: TALLY["by_impact"][i] for i in IMPACTS},
         "nodes_by_impact": {i: TALLY["nodes_by_impact"][i] for i in IMPACTS},
         "by_rule": dict(sorted(TALLY["by_rule"].items())),
+        "views": {view: found for view, found in sorted(TALLY["views"].items()) if found},
     }
     TALLY_FILE.parent.mkdir(parents=True, exist_ok=True)
     TALLY_FILE.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
@@ -154,8 +155,11 @@ def _axe(tab, axe: Path) -> list[dict]:
     )
 
 
-def _count(violations: list[dict]) -> None:
+def _count(view: str, violations: list[dict]) -> None:
     TALLY["pages"] += 1
+    TALLY["views"][view] = [
+        f"{v['id']} ({v['impact']}): " + ", ".join(n["target"] for n in v["nodes"]) for v in violations
+    ]
     for v in violations:
         TALLY["by_impact"][v["impact"]] += 1
         TALLY["nodes_by_impact"][v["impact"]] += len(v["nodes"])
@@ -179,7 +183,7 @@ def _failing(violations: list[dict]) -> list[str]:
 def test_axe_finds_no_serious_violation(server, browser, page, lang):
     context, tab, errors = _open(browser, server, page, lang, VIEW)
     violations = _axe(tab, server["axe"])
-    _count(violations)
+    _count(f"{page}-{lang}", violations)
     if page in CHART_PAGES:
         _check_charts(tab, lang)
     context.close()
@@ -193,7 +197,7 @@ def test_axe_on_other_views(server, browser, view, lang):
     page, params = EXTRA_VIEWS[view]
     context, tab, errors = _open(browser, server, page, lang, params)
     violations = _axe(tab, server["axe"])
-    _count(violations)
+    _count(f"{view}-{lang}", violations)
     if page in CHART_PAGES and params.get("projector") != "1":
         _check_charts(tab, lang)
     context.close()
@@ -206,7 +210,7 @@ def test_axe_at_phone_width(server, browser, lang):
     """The sidebar folds away on a phone: its toggle and the page still pass."""
     context, tab, errors = _open(browser, server, "children_served", lang, VIEW, width=390, height=844)
     violations = _axe(tab, server["axe"])
-    _count(violations)
+    _count(f"children_served-phone-{lang}", violations)
     context.close()
     assert not _failing(violations), "\n".join(_failing(violations))
     assert not errors, errors
