@@ -5,7 +5,7 @@ chart per screen) and the board pack PDF."""
 
 import streamlit as st
 
-from portal import board, formatting, periods, ui
+from portal import formatting, periods, ui
 from portal.i18n import t
 
 ctx = ui.context()
@@ -28,21 +28,20 @@ else:
     st.header(t("board.headlines", lang))
     if view.prior:
         st.caption(t("board.deltas_vs", lang, previous=formatting.period(view.prior, lang)))
+    text = ui.board_text(view, period)
     columns = st.columns(4)
-    for i, row in enumerate(board.headline_rows(view, lang)):
+    for i, row in enumerate(text.rows):
         ui.board_metric(row, view, container=columns[i % 4])
     st.header(t("board.changes", lang))
-    found = board.changes(view)
-    st.markdown("\n".join(f"- {board.change_sentence(view, c, lang)}" for c in found) or t("board.no_changes", lang))
-    st.dataframe(board.headline_frame(view, lang), hide_index=True, width="stretch")
-    for item in board.board_charts(view, lang):
-        ui.chart_block(item.chart, item.view, key=f"board_{item.key}", caption=item.title, dimension=item.dimension)
+    st.markdown("\n".join(f"- {sentence}" for sentence in text.changes) or t("board.no_changes", lang))
+    st.dataframe(text.headlines, hide_index=True, width="stretch")
+    for key, drawn in text.charts:
+        ui.show(drawn, key=f"board_{key}")
     st.header(t("board.stage_table", lang))
-    stages = board.stage_frame(view, lang)
-    if stages.empty:
+    if text.stages.empty:
         st.info(t("notice.no_data_view", lang))
     else:
-        st.dataframe(stages, hide_index=True, width="stretch")
+        st.dataframe(text.stages, hide_index=True, width="stretch")
         if periods.period_type(period) == "quarter":
             st.caption(t("board.quarter_note", lang))
 ui.board_pack_button(period)

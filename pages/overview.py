@@ -3,7 +3,7 @@ plain sentences filled with published values."""
 
 import streamlit as st
 
-from portal import charts, formatting, ui
+from portal import ui
 from portal.i18n import t
 
 ctx = ui.context()
@@ -23,31 +23,10 @@ columns = st.columns(2) + st.columns(2)
 for figure, column in zip(HEADLINES, columns, strict=True):
     with column.container(border=True):
         ui.metric(frame, figure)
-        view = charts.over_time(frame, figure, keys)
-        if not view.empty:
-            about = t(  # the sparkline's text alternative; its table twin holds the same points
-                "chart.description_trend",
-                ctx.lang,
-                programme=ctx.programme_name(),
-                figure=ui.figure_name(figure),
-                ptype=t(f"ptype.{'year' if ctx.ptype == 'all' else ctx.ptype}", ctx.lang),
-                n=len(keys),
-            )
-            small = charts.trend(view, ctx.lang, ctx.k, title=t("overview.trend", ctx.lang), small=True)
-            st.altair_chart(small.properties(description=about), width="stretch")
-            with st.expander(t("chart.table_twin", ctx.lang)):
-                table = charts.table(charts.annotate(view, None, ctx.lang, ctx.k), None, ctx.lang)
-                st.dataframe(table, hide_index=True, width="stretch")
+        ui.sparkline(frame, figure, keys)
 
-
-def text(figure: str) -> str:
-    view = charts.select(frame, figure, ctx.period)
-    if view.empty:
-        return "—"
-    # counts go into the sentence bare (the template carries 名/人次); money and hours keep their unit
-    bare = figure not in ("volunteer_hours",)
-    return formatting.cell(figure, view["value"].iloc[0], view["status"].iloc[0], ctx.lang, ctx.k, with_unit=not bare)
-
+# counts go into the sentences bare (the templates carry 名/人次); money and hours keep their unit
+text = ui.period_texts(frame, SENTENCE_FIGURES, with_unit=("volunteer_hours",)).get
 
 st.header(t("overview.summary", ctx.lang))
 period = ctx.period_name()
