@@ -249,6 +249,31 @@ def _check_charts(tab, lang: str) -> None:
         following = next((n for n in found[i + 1 :] if n["kind"] == "chart" or n["label"] == twin), None)
         assert following is not None and following["kind"] == "expander", f"no table twin after {node['name']!r}"
         assert following["table"], f"the table twin of {node['name']!r} holds no table"
+    low = tab.evaluate(CHART_TEXT_CONTRAST_JS)
+    assert not low, f"chart text below 4.5:1 (axe does not look inside SVG): {low[:5]}"
+
+
+# axis labels, legends, titles and value labels drawn in a chart's SVG, against its background
+CHART_TEXT_CONTRAST_JS = """() => {
+    const rgb = s => (s.match(/[0-9.]+/g) || []).slice(0, 3).map(Number);
+    const channel = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    const lum = c => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+    const low = [];
+    for (const svg of document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')) {
+        const bg = rgb(getComputedStyle(svg).backgroundColor);
+        const back = bg.length === 3 ? bg : [255, 255, 255];
+        for (const text of svg.querySelectorAll('text')) {
+            if (!text.textContent.trim()) continue;
+            const style = getComputedStyle(text);
+            const fill = rgb(style.fill);
+            if (fill.length !== 3 || style.fillOpacity === '0') continue;
+            const [a, b] = [lum(fill), lum(back)].sort((x, y) => y - x);
+            const ratio = (a + 0.05) / (b + 0.05);
+            if (ratio < 4.5) low.push(`${text.textContent.slice(0, 30)}: ${style.fill} ${ratio.toFixed(2)}:1`);
+        }
+    }
+    return low;
+}"""
 
 
 # ------------------------------------------------------------------ keyboard only
