@@ -989,7 +989,7 @@ def draw_slide(view, slide: tuple[str, object]) -> None:
     ctx = context()
     kind, payload = slide
     if kind == "headlines":
-        st.subheader(t("board.headlines", ctx.lang))
+        st.header(t("board.headlines", ctx.lang))
         if view.prior:
             st.caption(t("board.deltas_vs", ctx.lang, previous=formatting.period(view.prior, ctx.lang)))
         rows = list(payload)
@@ -997,7 +997,7 @@ def draw_slide(view, slide: tuple[str, object]) -> None:
             for column, row in zip(st.columns(3), rows[start : start + 3], strict=False):
                 board_metric(row, view, container=column)
     elif kind == "changes":
-        st.subheader(t("board.changes", ctx.lang))
+        st.header(t("board.changes", ctx.lang))
         found = boards.changes(view)
         st.markdown(
             "\n".join(f"- {boards.change_sentence(view, c, ctx.lang)}" for c in found)
@@ -1007,7 +1007,7 @@ def draw_slide(view, slide: tuple[str, object]) -> None:
         png = _projector_png(_url(), ctx.release["id"], ctx.programme, view.period, ctx.lang, payload.key, base_url())
         st.image(png, width="stretch")
     else:
-        st.subheader(t("board.stage_table", ctx.lang))
+        st.header(t("board.stage_table", ctx.lang))
         st.table(boards.stage_frame(view, ctx.lang).set_index(boards.stage_columns(ctx.lang)[0]))
 
 
