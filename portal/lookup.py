@@ -167,8 +167,9 @@ def segment(run: str, words: frozenset[str]) -> list[str]:
     """A CJK run cut into the longest pieces that occur in a known name (so "大学发放" →
     大学, 发放); characters that start no known piece are dropped (的, 和 …)."""
     out, i = [], 0
+    longest = max(map(len, words), default=0)  # no longer piece occurs in a name
     while i < len(run):
-        for j in range(len(run), i, -1):
+        for j in range(min(len(run), i + longest), i, -1):
             piece = run[i:j]
             if (j - i >= 2 or piece in words) and any(piece in w for w in words):
                 out.append(piece)
@@ -328,7 +329,7 @@ class Index:
         keep = pd.Series(True, index=self.cells.index)
         mentioned: set[str] = set()
         understood = False
-        for term in query.terms:
+        for term in dict.fromkeys(query.terms):  # a word typed twice narrows and counts once
             scores = self._term_scores(term)
             if not scores:
                 continue  # a word we do not know narrows nothing
