@@ -248,6 +248,7 @@ def check_read(query: dict, page: str, lists: dict) -> params.Parsed:
 # ---------------------------------------------------------------- 1. params.read alone
 
 
+@pytest.mark.slow
 def test_read_survives_ten_thousand_hostile_urls(release_lists):
     start = time.perf_counter()
 
@@ -408,6 +409,7 @@ def _urlsafe(query: dict) -> dict:
     return {k: v for k, v in out.items() if v != []}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_survives_hostile_urls(use_fuzz_store, release_lists, release_cells, page):
     start = time.perf_counter()
@@ -441,6 +443,26 @@ def _as_streamlit_reads(query: dict) -> dict:
     return {k: v[-1] for k, v in parsed.items() if k.lower() not in ("embed", "embed_options")}
 
 
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("board", {"lang": "en", "projector": "1", "slide": "²"}),  # "²".isdigit(), int("²") raises
+        ("board", {"lang": "en", "projector": "1", "slide": "9" * 5000}),  # int() refuses > 4300 digits
+        ("find", {"lang": "en", "figure": "funds_raised", "programme": "all", "period": "0000"}),  # date(0, 1, 1)
+        ("find", {"lang": "en", "q": "大学发放" * 50}),  # a long Chinese search stays quick
+        ("receipt", {"lang": "en", "`x`": "1"}),  # pages without filters show their notices too
+    ],
+    ids=["slide-superscript", "slide-huge", "find-year-0", "find-long-q", "receipt-notice"],
+)
+def test_urls_that_broke_pages(use_fuzz_store, release_lists, release_cells, page, query):
+    start = time.perf_counter()
+    at = open_page(page, query)
+    check_page(at, query, page, release_lists, use_fuzz_store, release_cells)
+    assert time.perf_counter() - start < 20
+    if "slide" in query:  # the refused screen number is replaced by the first screen's
+        assert at.query_params["slide"] == "1"
+
+
 # ---------------------------------------------------------------- 3. a real server
 
 
@@ -466,6 +488,8 @@ def fuzz_server(fuzz_store):
         yield base, chromium
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_a_real_server_shows_notices_not_tracebacks(fuzz_server, release_lists):
     from playwright.sync_api import sync_playwright
 
