@@ -467,7 +467,15 @@ def test_urls_that_broke_pages(use_fuzz_store, release_lists, release_cells, pag
 
 
 SERVER_URLS = [
-    ("overview", {"lang": "en", "period": "2023-02-15", "<script>alert(1)</script>": "1"}),
+    (
+        "overview",
+        {
+            "lang": "en",
+            "period": "2023-02-15",
+            "<script>alert(1)</script>": "1",
+            "x` [c](http://evil.example/) `y": "1",
+        },
+    ),
     ("children_served", {"lang": "en", "region": "' OR 1=1 --", "[x](javascript:alert(1))": "x"}),
     ("funds_raised", {"lang": "zh", "period": "2023..2024", ":red[alarm]": "1", "ptype": "week"}),
     ("volunteers", {"lang": "en", "programme": "x'; DROP TABLE cell; --", "`a`\n# b": "{{7*7}}"}),
@@ -521,6 +529,8 @@ def test_a_real_server_shows_notices_not_tracebacks(fuzz_server, release_lists):
                     expected = t(key, lang, **values).replace("`", "")
                     assert any(expected in n.replace("\n", "") for n in notices), (page, expected, notices)
                 assert tab.locator('a[href^="javascript:"]').count() == 0
+                # a key that closed the notice's code span used to write a link into it
+                assert tab.locator('[data-testid="stAlertContentInfo"] a').count() == 0, page
                 assert tab.locator('[data-testid="stMain"] script, [data-testid="stMain"] img[src="x"]').count() == 0
                 assert not errors, errors
                 tab.close()
