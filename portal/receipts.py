@@ -28,7 +28,8 @@ def amount_to_fen(text: str) -> int | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    if value <= 0 or value != value.quantize(Decimal("0.01")) or value > Decimal("1e12"):
+    # NaN, infinities and huge exponents are refused before quantize (which raises on them)
+    if not value.is_finite() or value <= 0 or value > Decimal("1e12") or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 100)
 

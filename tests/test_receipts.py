@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal import publish, receipts
@@ -80,3 +80,16 @@ def test_amount_forms(value):
     fen = int(value * 100)
     for text in (f"{value}", f"¥{value:,}", f"{value}元", f" {value:,} "):
         assert receipts.amount_to_fen(text) == fen
+
+
+@pytest.mark.parametrize("typed", ["NaN", "sNaN", "-nan", "inf", "-Infinity", "1e999999", "1e-999999", "0", "-5"])
+def test_amounts_no_gift_can_have_are_refused_not_raised(typed):
+    """What a donor (or a prankster) types into the amount box: never an exception."""
+    assert receipts.amount_to_fen(typed) is None
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_any_typed_amount_is_a_positive_fen_or_none(typed):
+    fen = receipts.amount_to_fen(typed)
+    assert fen is None or (isinstance(fen, int) and fen > 0)
