@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 ALL = "all"
 PERIOD_TYPES = ("all", "year", "quarter", "month")
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only, year 1000 or later, nothing after the key (``$`` would allow a newline)
+_YEAR = re.compile(r"([1-9][0-9]{3})\Z")
+_QUARTER = re.compile(r"([1-9][0-9]{3})-Q([1-4])\Z")
+_MONTH = re.compile(r"([1-9][0-9]{3})-(0[1-9]|1[0-2])\Z")
 
 
 @dataclass(frozen=True, order=True)
