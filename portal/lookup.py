@@ -50,8 +50,8 @@ def normalise(text: str) -> str:
 
 
 def base_url(settings=None) -> str:
-    """The public address of the portal (``PORTAL_PUBLIC_URL`` once settings carry it)."""
-    value = getattr(settings, "public_url", None) if settings is not None else None
+    """The public address of the portal (``PORTAL_PUBLIC_URL``)."""
+    value = settings.public_url if settings is not None else None
     return (value or DEFAULT_BASE_URL).rstrip("/")
 
 

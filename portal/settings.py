@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # portal may show, comma-separated: a portal host need not hold the pseudonym key itself.
     key_fingerprints: str = ""
     lang: str | None = None
+    # the portal's public address, for permalinks and citations built outside a visit (the
+    # board pack from the command line); pages use the address the visitor reached
+    public_url: str | None = None
     k: int = 10
 
     @property

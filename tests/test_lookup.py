@@ -153,3 +153,11 @@ def test_volunteer_hours_linyi(sample_index):
             region = dict(hit.key.dims).get("region")
             regions_of_programme = set(index.cells[index.cells["programme"] == hit.key.programme]["region"].dropna())
             assert region in counties or (region is None and regions_of_programme <= counties)
+
+
+def test_the_public_address_comes_from_settings(tmp_path):
+    from portal.settings import Settings
+
+    address = "https://figures.example.org/"
+    assert lookup.base_url(Settings(data_dir=tmp_path, public_url=address)) == address.rstrip("/")
+    assert lookup.base_url(Settings(data_dir=tmp_path)) == lookup.DEFAULT_BASE_URL
