@@ -172,14 +172,11 @@ def language() -> str:
     return st.session_state["w_lang"]
 
 
-def _first_run_params(
-    all_periods: list[str], programmes: list[str], regions: list[str], notices: list[str], lang: str, page: str = ""
-):
+def _first_run_params(all_periods: list[str], programmes: list[str], regions: list[str], lang: str, page: str = ""):
     """Read the URL once per session into widget state (``params.read``): a refused value
     gets a notice and the default, and (but on find and receipt) is taken out of the URL.
-    The notices are drawn here, on every page (find and receipt draw no filters, and
-    ``chrome`` returned before its notice loop there, so their notices went unshown);
-    ``notices`` stays empty."""
+    The notices are drawn here, on every page, find and receipt included (they draw no
+    filters)."""
     query = {k: st.query_params.get(k) for k in st.query_params}
     parsed = params.read(query, page=page, all_periods=all_periods, programmes=programmes, regions=regions)
     for key, values in parsed.notices:
@@ -206,10 +203,9 @@ def chrome(page: str) -> Context | None:
     labels = _labels(url, release["id"])
     names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
     programmes = sorted(c for (d, c) in names if d == "programme")
-    notices: list[str] = []
     if "_portal_init" not in st.session_state:
         regions = [c for (d, c) in names if d == "region"]
-        _first_run_params(all_periods, programmes, regions, notices, lang, page)
+        _first_run_params(all_periods, programmes, regions, lang, page)
         st.session_state["_portal_init"] = True
 
     if page in NO_FILTER_PAGES:  # keep the filters' values for the next page, draw none
@@ -273,8 +269,6 @@ def chrome(page: str) -> Context | None:
     )
     _write_params(ctx)
     st.session_state["_portal_ctx"] = ctx
-    for notice in notices:
-        st.info(notice)
     _banners(ctx)
     return ctx
 
