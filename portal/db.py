@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
+
+# the longest a portal query may run: a page reads a few thousand cells by index, so a query
+# that runs longer is a bug or an attack, and must not hold a server thread
+QUERY_LIMIT_S = 10.0
 
 
 def is_sqlite(url: str) -> bool:
@@ -33,12 +39,23 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+            if read_only:  # SQLite has no statement timeout: a progress handler interrupts instead
+                started = _record.info["query_started"] = [time.monotonic()]
+                dbapi_connection.set_progress_handler(lambda: time.monotonic() - started[0] > QUERY_LIMIT_S, 10_000)
+
+        if read_only:
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def _clock(connection, _cursor, _statement, _parameters, _context, _executemany):
+                connection.connection.info["query_started"][0] = time.monotonic()
 
         return engine
     if read_only:
         return create_engine(
             url,
             pool_pre_ping=True,
-            connect_args={"options": "-c default_transaction_read_only=on -c statement_timeout=10000"},
+            connect_args={
+                "options": f"-c default_transaction_read_only=on -c statement_timeout={int(QUERY_LIMIT_S * 1000)}"
+            },
         )
     return create_engine(url, pool_pre_ping=True)

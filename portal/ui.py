@@ -493,7 +493,8 @@ def _draw(chart, view: pd.DataFrame, *, caption: str, dimension: str | None, tot
     annotated = charts.annotate(view, dimension, ctx.lang, ctx.k, ctx.names)
     title = getattr(chart, "title", None)
     # Streamlit converts a spec's datasets to Arrow on every draw unless they already are
-    arrow = {name: dataframe_util.convert_anything_to_arrow_bytes(data) for name, data in spec["datasets"].items()}
+    datasets = spec.get("datasets", {})
+    arrow = {name: dataframe_util.convert_anything_to_arrow_bytes(data) for name, data in datasets.items()}
     return Drawn(
         spec=spec,  # with the data as JSON too, for the PNG/SVG exports
         arrow=arrow,
@@ -523,6 +524,7 @@ def chart_block(
 
 
 def show(drawn: Drawn | None, *, key: str) -> None:
+    """Draw a chart block built by ``_draw`` (or say that the view has no data)."""
     ctx = context()
     if drawn is None:
         st.info(t("notice.no_data_view", ctx.lang))

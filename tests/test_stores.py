@@ -39,3 +39,18 @@ def test_models_and_migrations_agree(deployment):
     for engine, metadata in ((deployment.working, working.metadata), (deployment.published, published.metadata)):
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_read_only_queries_have_a_time_limit(deployment, monkeypatch):
+    """A runaway query through the portal's engine is stopped (SQLite: a progress handler;
+    PostgreSQL: statement_timeout), and the engine goes on serving normal queries."""
+    from portal import db
+
+    monkeypatch.setattr(db, "QUERY_LIMIT_S", 0.5)
+    reader = make_engine(deployment.settings.published_store_url, read_only=True)
+    endless = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
+    with pytest.raises(DBAPIError) as stopped, reader.connect() as connection:
+        connection.execute(endless).scalar()
+    assert any(word in str(stopped.value).lower() for word in ("interrupted", "statement timeout"))
+    with reader.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
