@@ -138,3 +138,28 @@ def sample_store(request, tmp_path_factory) -> Deployment:
     )
     assert done.returncode == 0, done.stderr
     return deployment
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """One headless Chromium for a test module, driving that module's own ``server`` fixture."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=server["chromium"], args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def report_line(config, line: str) -> None:
+    """A line in pytest's own output even without ``-s``: counts the issue notes quote."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(line)

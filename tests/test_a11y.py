@@ -24,8 +24,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from portal.i18n import t
+from tests.conftest import report_line
 from tests.page_fixtures import PROGRAMMES, build
-from tests.test_browser import ARGS, _require_browser, _settle, serve_portal
+from tests.test_browser import _require_browser, _settle, serve_portal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -83,16 +84,6 @@ def server(tmp_path_factory, request):
     _report_tally(request.config)
 
 
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=server["chromium"], args=ARGS)
-        yield b
-        b.close()
-
-
 def _report_tally(config) -> None:
     """Write and print the violations counted over the module (all impacts)."""
     if not TALLY["pages"]:
@@ -109,13 +100,7 @@ def _report_tally(config) -> None:
     line = f"axe over {out['pages_checked']} page views: " + ", ".join(
         f"{i} {out['violations_by_impact'][i]} ({out['nodes_by_impact'][i]} nodes)" for i in IMPACTS
     )
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        return
-    with capture.global_and_fixture_disabled():  # shown without -s
-        reporter.write_line("")
-        reporter.write_line(f"{line} → {TALLY_FILE.relative_to(ROOT)}")
+    report_line(config, f"{line} → {TALLY_FILE.relative_to(ROOT)}")
 
 
 def _url(server, page: str, params: dict) -> str:

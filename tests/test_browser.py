@@ -99,16 +99,6 @@ def server(tmp_path_factory):
         yield {"base": base, "store": store, "url": url, "chromium": chromium}
 
 
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=server["chromium"], args=ARGS)
-        yield b
-        b.close()
-
-
 def _url(server, page: str, **params) -> str:
     path = "" if page == "overview" else page
     query = "&".join(f"{k}={v}" for k, v in params.items())

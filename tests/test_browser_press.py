@@ -17,7 +17,7 @@ from portal.db import make_engine
 from portal.figures import BY_KEY
 from portal.i18n import t
 from tests.page_fixtures import build
-from tests.test_browser import ARGS, SHOTS, _require_browser, _settle, _url, serve_portal
+from tests.test_browser import SHOTS, _require_browser, _settle, _url, serve_portal
 
 PROJECTOR = {"width": 1920, "height": 1080}
 
@@ -30,16 +30,6 @@ def server(tmp_path_factory):
     store = build(tmp_path_factory.mktemp("browser_press") / "portal.db", seed=31)
     with serve_portal(store.url) as base:
         yield {"base": base, "store": store, "url": store.url, "chromium": chromium}
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=server["chromium"], args=ARGS)
-        yield b
-        b.close()
 
 
 def _store(server):

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from loaders import KINDS, UnusableFile, load_file
 from portal.spreadsheet import FORMULA_START
+from tests.conftest import report_line
 from tests.loader_fixtures import KEY, children_rows, load_reference, new_store, rows_of, snapshot, write_dicts
 from tests.test_loaders_rejects import valid_rows
 
@@ -282,8 +283,8 @@ def test_xlsx_external_entity_is_not_fetched(env, tmp_path):
     assert not rejects.exists() or b"XXE-CANARY" not in rejects.read_bytes()
 
 
-def test_zz_report_counts(env):
+def test_zz_report_counts(env, request):
     """Runs last in this module: the number of files fuzzed (the issue's note quotes it)."""
     total = sum(FILES_FUZZED.values())
-    print(f"\nfiles fuzzed: {total} {FILES_FUZZED}")
+    report_line(request.config, f"files fuzzed: {total} {FILES_FUZZED}")
     assert total >= 7 * 3 + 6 * 200 or not FILES_FUZZED  # when run alone (-k) the others did not run

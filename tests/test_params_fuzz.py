@@ -36,6 +36,7 @@ from portal.figures import BY_KEY
 from portal.i18n import LANGS, messages, t
 from portal.settings import get_settings
 from portal.vocab import DIMENSIONS, VOCAB_DIMENSIONS, vocabulary
+from tests.conftest import report_line
 from tests.page_fixtures import build
 from tests.test_pages import APP, elements
 
@@ -93,14 +94,7 @@ def report_counts(request):
         f"query-parameter fuzz: {TRIED['pure']} URLs against params.read, {TRIED['apptest']} against every page "
         f"(AppTest), {TRIED['server']} against a real server; {total} in all"
     )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():  # shown without -s, so the note can quote it
-            reporter.write_line("")
-            reporter.write_line(line)
-    else:
-        print(line)
+    report_line(request.config, line)
 
 
 def hostile_queries(lists: dict) -> st.SearchStrategy[dict]:

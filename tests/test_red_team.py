@@ -14,7 +14,7 @@ import pytest
 
 from portal import export, publish, queries, red_team, stores
 from portal.db import make_engine
-from tests.conftest import ROOT, Deployment, new_deployment
+from tests.conftest import ROOT, Deployment, new_deployment, report_line
 from tests.privacy_helpers import primary_with_money
 
 COUNTS: dict[str, dict] = {}
@@ -104,7 +104,7 @@ def test_differencing_recovers_exact_values_from_a_naive_publisher(world):
         assert r.value == pytest.approx(true, rel=1e-6, abs=0.01 if figure != "average_per_child" else 0.5), r
 
 
-def test_zz_counts(world):
+def test_zz_counts(world, request):
     summary = {k: (v["attempts_total"], v["recoveries"], v["sensitive_recoveries"]) for k, v in COUNTS.items()}
-    print("\nred team (attempts, recoveries by method, sensitive):", json.dumps(summary))
+    report_line(request.config, "red team (attempts, recoveries by method, sensitive): " + json.dumps(summary))
     assert COUNTS
