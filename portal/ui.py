@@ -529,12 +529,21 @@ def show(drawn: Drawn | None, *, key: str) -> None:
     if drawn is None:
         st.info(t("notice.no_data_view", ctx.lang))
         return
-    st.vega_lite_chart({**drawn.spec, "datasets": dict(drawn.arrow)}, width="stretch")
+    _chart(drawn)
     st.caption(drawn.caption)
-    with st.expander(t("chart.table_twin", ctx.lang)):
-        st.dataframe(drawn.table, hide_index=True, width="stretch")
+    _table_twin(drawn)
     downloads_only(drawn.view, key=key)
     chart_exports(drawn.spec, key=key, title=drawn.title)
+
+
+def _chart(drawn: Drawn) -> None:
+    # the datasets go as the Arrow IPC built once in _draw (Streamlit sends bytes as they are)
+    st.vega_lite_chart({**drawn.spec, "datasets": dict(drawn.arrow)}, width="stretch")
+
+
+def _table_twin(drawn: Drawn) -> None:
+    with st.expander(t("chart.table_twin", context().lang)):
+        st.dataframe(drawn.table, hide_index=True, width="stretch")
 
 
 def downloads_only(view: pd.DataFrame, *, key: str) -> None:
@@ -652,9 +661,8 @@ def sparkline(frame: pd.DataFrame, figure: str, keys: list[str]) -> None:
     drawn = _per_view(_identity(ctx, "sparkline", figure), lambda: _sparkline(frame, figure, keys))
     if drawn is None:
         return
-    st.vega_lite_chart({**drawn.spec, "datasets": dict(drawn.arrow)}, width="stretch")
-    with st.expander(t("chart.table_twin", ctx.lang)):
-        st.dataframe(drawn.table, hide_index=True, width="stretch")
+    _chart(drawn)
+    _table_twin(drawn)
 
 
 def _sparkline(frame: pd.DataFrame, figure: str, keys: list[str]) -> Drawn | None:
