@@ -558,22 +558,31 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     # reachable: everything they need is resolved here, in the script run
     url, release, lang = _url(), ctx.release, ctx.lang
     left, right = st.columns(2)
-    left.download_button(
+    _download(
+        left,
         t("chart.download_csv", ctx.lang),
-        data=lambda: downloads.csv_bytes(raw, _labels(url, release["id"])),
+        lambda: downloads.csv_bytes(raw, _labels(url, release["id"])),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
         width="stretch",
     )
-    right.download_button(
+    _download(
+        right,
         t("chart.download_xlsx", ctx.lang),
-        data=lambda: downloads.xlsx_bytes(raw, _labels(url, release["id"]), release=release, lang=lang, view=view_name),
+        lambda: downloads.xlsx_bytes(raw, _labels(url, release["id"]), release=release, lang=lang, view=view_name),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
         width="stretch",
     )
+
+
+def _download(where, label: str, build, *, file_name: str, mime: str, key: str, **options) -> None:
+    """A download button whose file ``build()`` makes on click. ``on_click="ignore"``: a click
+    must not rerun the page, as a rerun replaces the button's deferred file id while the
+    click is still fetching the old one, and the download then fails (seen in CI)."""
+    where.download_button(label, data=build, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
 
 
 def figure_name(figure: str) -> str:
@@ -759,9 +768,10 @@ def release_downloads() -> None:
         ("json", "application/json"),
     )
     for column, (kind, mime) in zip(st.columns(3), kinds, strict=True):
-        column.download_button(
+        _download(
+            column,
             t(f"find.download_{kind}", ctx.lang),
-            data=lambda kind=kind: _release_file(_url(), rid, kind, ctx.lang),
+            lambda kind=kind: _release_file(_url(), rid, kind, ctx.lang),
             file_name=f"open-figures_{rid}.{kind}",
             mime=mime,
             key=f"release_{kind}",
@@ -784,17 +794,19 @@ def chart_exports(chart, *, key: str, title: str) -> None:
     name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
     w, h = CHART_EXPORT_PX
     left, right = st.columns(2)
-    left.download_button(
+    _download(
+        left,
         t("export.download_png", ctx.lang),
-        data=lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
+        lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"png_{key}",
         width="stretch",
     )
-    right.download_button(
+    _download(
+        right,
         t("export.download_svg", ctx.lang),
-        data=lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
+        lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
         file_name=f"{name}.svg",
         mime="image/svg+xml",
         key=f"svg_{key}",
@@ -869,9 +881,10 @@ def _board_pack(url: str, release_id: str, programme: str, period: str, lang: st
 def board_pack_button(period: str) -> None:
     ctx = context()
     rid, base = ctx.release["id"], base_url()
-    st.download_button(
+    _download(
+        st,
         t("board.pack_button", ctx.lang),
-        data=lambda: _board_pack(_url(), rid, ctx.programme, period, ctx.lang, base),
+        lambda: _board_pack(_url(), rid, ctx.programme, period, ctx.lang, base),
         file_name=f"board-pack_{rid}_{ctx.programme}_{period}_{ctx.lang}.pdf",
         mime="application/pdf",
         key="board_pack",
