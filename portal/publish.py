@@ -66,7 +66,9 @@ def load_facts(working: Engine) -> dict[str, pa.Table]:
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Register an Arrow table in DuckDB with dates and flags typed, whatever the store gave."""
+    """Register an Arrow table in DuckDB with dates and flags typed, whatever the store gave,
+    and every text column (programme, region, stage…) as an ENUM of its values: the cube's
+    distinct counts group on them, and on small integers they run twice as fast as on text."""
     con.register(f"{name}_raw", table)
     columns = []
     for field in table.schema:
@@ -74,6 +76,12 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Non
             columns.append(f"CAST({field.name} AS DATE) AS {field.name}")
         elif field.name in ("is_refund", "paired"):
             columns.append(f"CAST({field.name} AS BOOLEAN) AS {field.name}")
+        elif pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            con.execute(
+                f"CREATE TYPE {name}_{field.name} AS ENUM "
+                f"(SELECT DISTINCT {field.name} FROM {name}_raw WHERE {field.name} IS NOT NULL ORDER BY 1)"
+            )
+            columns.append(f"CAST({field.name} AS {name}_{field.name}) AS {field.name}")
         else:
             columns.append(field.name)
     if name == "donations":
@@ -93,6 +101,14 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 
 def _period_tables(con: duckdb.DuckDBPyConnection, first: dt.date, as_of: dt.date) -> list[periods.Period]:
     grid = periods.grid(first, as_of)
+    # period -> the day its to-date figures are taken at (the period's end, capped at as-of)
+    ends = [("all", as_of)] + [(p.key, min(p.end, as_of)) for p in grid]
+    con.register("pend_df", pd.DataFrame(ends, columns=["period", "end_day"]))
+    con.execute("CREATE TYPE period_key AS ENUM (SELECT period FROM pend_df)")
+    con.execute(
+        "CREATE TEMP TABLE pend AS "
+        "SELECT CAST(period AS period_key) AS period, CAST(end_day AS DATE) AS end_day FROM pend_df"
+    )
     # day -> each period it falls in (all, year, quarter, month): flows join on this
     days = pd.date_range(first, as_of, freq="D").date
     rows = []
@@ -101,12 +117,19 @@ def _period_tables(con: duckdb.DuckDBPyConnection, first: dt.date, as_of: dt.dat
         for key in ("all", f"{day.year}", f"{day.year}-Q{q}", f"{day.year}-{day.month:02d}"):
             rows.append((day, key))
     con.register("pmap_df", pd.DataFrame(rows, columns=["day", "period"]))
-    con.execute("CREATE TEMP TABLE pmap AS SELECT CAST(day AS DATE) AS day, period FROM pmap_df")
-    # period -> the day its to-date figures are taken at (the period's end, capped at as-of)
-    ends = [("all", as_of)] + [(p.key, min(p.end, as_of)) for p in grid]
-    con.register("pend_df", pd.DataFrame(ends, columns=["period", "end_day"]))
-    con.execute("CREATE TEMP TABLE pend AS SELECT period, CAST(end_day AS DATE) AS end_day FROM pend_df")
+    con.execute(
+        "CREATE TEMP TABLE pmap AS SELECT CAST(day AS DATE) AS day, CAST(period AS period_key) AS period FROM pmap_df"
+    )
     return grid
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """A query's rows as a DataFrame of plain values: ENUM columns come back as text."""
+    frame = con.execute(sql).df()
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def _family_dims(family: str) -> list[str]:
@@ -214,24 +237,25 @@ def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) ->
         wide: dict[str, pd.DataFrame] = {}
         for family in FAMILIES:
             dims = _family_dims(family)
-            frame = con.execute(_cube_sql(family, f"{family}_p")).df()
+            frame = _frame(con, _cube_sql(family, f"{family}_p"))
             wide[family] = _label_groups(frame, dims)
         dims = _family_dims("donations")
-        top = _label_groups(con.execute(_dominance_sql("donations_p")).df(), dims)
+        top = _label_groups(_frame(con, _dominance_sql("donations_p")), dims)
         top["top1_fen"] = top["top2"].map(lambda xs: xs[0] if len(xs) else 0)
         top["top2_fen"] = top["top2"].map(lambda xs: sum(xs))
         wide["donations"] = wide["donations"].merge(
             top.drop(columns=["top2", "breakdown"]), on=["programme", "period", *dims], how="left"
         )
         ledger = _ledger(con)
-        period_ranges = con.execute(
+        period_ranges = _frame(
+            con,
             "WITH firsts AS ("
-            " SELECT programme, min(day) AS first FROM donations GROUP BY ALL UNION ALL"
-            " SELECT programme, min(day) FROM disbursements GROUP BY ALL UNION ALL"
-            " SELECT programme, min(day) FROM service GROUP BY ALL UNION ALL"
-            " SELECT programme, min(enrolled_on) FROM register GROUP BY ALL)"
-            " SELECT programme, min(first) AS first FROM firsts GROUP BY ALL"
-        ).df()
+            " SELECT programme::VARCHAR AS programme, min(day) AS first FROM donations GROUP BY ALL UNION ALL"
+            " SELECT programme::VARCHAR, min(day) FROM disbursements GROUP BY ALL UNION ALL"
+            " SELECT programme::VARCHAR, min(day) FROM service GROUP BY ALL UNION ALL"
+            " SELECT programme::VARCHAR, min(enrolled_on) FROM register GROUP BY ALL)"
+            " SELECT programme, min(first) AS first FROM firsts GROUP BY ALL",
+        )
     finally:
         con.close()
     grid = periods.grid(first, as_of)
@@ -240,16 +264,18 @@ def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) ->
 
 def _ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Cumulative raised and disbursed to each period's end, per programme and for all."""
-    return con.execute(
+    return _frame(
+        con,
         "WITH daily AS ("
-        "  SELECT programme, day, SUM(amount_fen) AS raised, 0::HUGEINT AS paid FROM donations GROUP BY ALL"
-        "  UNION ALL SELECT programme, day, 0, SUM(amount_fen) FROM disbursements GROUP BY ALL),"
+        "  SELECT programme::VARCHAR AS programme, day, SUM(amount_fen) AS raised, 0::HUGEINT AS paid"
+        "  FROM donations GROUP BY ALL"
+        "  UNION ALL SELECT programme::VARCHAR, day, 0, SUM(amount_fen) FROM disbursements GROUP BY ALL),"
         " active AS (SELECT DISTINCT programme FROM daily)"
         " SELECT coalesce(d.programme, 'all') AS programme, pend.period,"
         "   SUM(d.raised) AS raised_fen, SUM(d.paid) AS paid_fen"
         " FROM pend JOIN daily d ON d.day <= pend.end_day"
-        " GROUP BY GROUPING SETS ((d.programme, pend.period), (pend.period))"
-    ).df()
+        " GROUP BY GROUPING SETS ((d.programme, pend.period), (pend.period))",
+    )
 
 
 def _complete(
