@@ -163,24 +163,40 @@ def _cube_sql(family: str, source: str) -> str:
     )
 
 
-def _dominance_sql(source: str) -> str:
-    """Top-one and top-two donor sums of every donations cell (anonymous gifts each count as
-    their own donor), for the dominance rule."""
-    breakdowns = _family_breakdowns("donations")
+def _donations_sql(source: str) -> str:
+    """The donations cube and its dominance inputs in one pass: each cell is first summed per
+    donor (anonymous gifts each count as their own donor), then over donors. Additive figures
+    add up the per-donor parts, distinct donors are the donor groups, and the top-one and
+    top-two donor sums come from the same groups (the dominance rule needs them)."""
     dims = _family_dims("donations")
     sets = []
-    for breakdown in breakdowns:
+    for breakdown in _family_breakdowns("donations"):
         sets.append("(" + ", ".join(["programme", "period", *breakdown, "donor_key"]) + ")")
         sets.append("(" + ", ".join(["period", *breakdown, "donor_key"]) + ")")
+    per_donor, over_donors = [], []
+    for figure in figures_of("donations"):
+        if figure.aggregate is None:
+            continue
+        if figure.aggregate.startswith("COUNT(DISTINCT "):
+            # the donor key determines the donor: one group per donor, counted where named
+            column = figure.aggregate.removeprefix("COUNT(DISTINCT ").removesuffix(")")
+            per_donor.append(f"any_value({column}) AS {figure.key}")
+            over_donors.append(f"COUNT({figure.key}) AS {figure.key}")
+        else:  # SUM(…) and COUNT(*) [FILTER …] add up over donors
+            per_donor.append(f"{figure.aggregate} AS {figure.key}")
+            over_donors.append(f"SUM({figure.key}) AS {figure.key}")
+    money = next(f.key for f in figures_of("donations") if f.dominance)
+    keys = ", ".join(["programme", "g_programme", "period", *dims, *(f"g_{d}" for d in dims)])
     grouping = ", ".join(f"GROUPING({d}) AS g_{d}" for d in dims)
     return (
         "WITH per_donor AS ("
         f"  SELECT programme, GROUPING(programme) AS g_programme, period, {', '.join(dims)}, {grouping},"
-        "   SUM(amount_fen) AS fen"
-        f"  FROM {source} GROUP BY GROUPING SETS ({', '.join(sets)}))"
-        f" SELECT programme, g_programme, period, {', '.join(dims)}, "
-        f" {', '.join('g_' + d for d in dims)}, max(fen, 2) AS top2"
-        f" FROM per_donor GROUP BY ALL"
+        f"   {', '.join(per_donor)}"
+        f"  FROM {source} GROUP BY GROUPING SETS ({', '.join(sets)})),"
+        f" cells AS (SELECT {keys}, {', '.join(over_donors)}, max({money}, 2) AS top2"
+        "  FROM per_donor GROUP BY ALL)"
+        f" SELECT * EXCLUDE (top2), coalesce(top2[1], 0) AS top1_fen, coalesce(list_sum(top2), 0) AS top2_fen"
+        " FROM cells"
     )
 
 
@@ -236,16 +252,8 @@ def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) ->
         first, as_of = prepare(con, facts, as_of)
         wide: dict[str, pd.DataFrame] = {}
         for family in FAMILIES:
-            dims = _family_dims(family)
-            frame = _frame(con, _cube_sql(family, f"{family}_p"))
-            wide[family] = _label_groups(frame, dims)
-        dims = _family_dims("donations")
-        top = _label_groups(_frame(con, _dominance_sql("donations_p")), dims)
-        top["top1_fen"] = top["top2"].map(lambda xs: xs[0] if len(xs) else 0)
-        top["top2_fen"] = top["top2"].map(lambda xs: sum(xs))
-        wide["donations"] = wide["donations"].merge(
-            top.drop(columns=["top2", "breakdown"]), on=["programme", "period", *dims], how="left"
-        )
+            sql = _donations_sql("donations_p") if family == "donations" else _cube_sql(family, f"{family}_p")
+            wide[family] = _label_groups(_frame(con, sql), _family_dims(family))
         ledger = _ledger(con)
         period_ranges = _frame(
             con,
