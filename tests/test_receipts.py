@@ -93,3 +93,31 @@ def test_amounts_no_gift_can_have_are_refused_not_raised(typed):
 def test_any_typed_amount_is_a_positive_fen_or_none(typed):
     fen = receipts.amount_to_fen(typed)
     assert fen is None or (isinstance(fen, int) and fen > 0)
+
+
+_RECEIPT_CHARS = st.one_of(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E),  # printable ASCII: normalised in SQL
+    st.sampled_from(" \t\x0b\x0c\x1c\x1f\u3000\u00a0ＡＢｃ１２－ﬁ№Å年"),  # whitespace, full-width, ligatures
+    st.characters(exclude_categories=("Cs",)),  # any text a store can hold (no lone surrogates)
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(_RECEIPT_CHARS, min_size=1, max_size=24), st.integers(0, 10**14)), min_size=1, max_size=60
+    ),
+    st.binary(min_size=1, max_size=100),  # keys shorter and longer than HMAC's 64-byte block
+)
+@settings(max_examples=200, deadline=None)
+def test_publish_digests_are_the_lookup_digests(gifts, key):
+    """Publish computes digests in DuckDB, the receipt page in Python: they must agree, or a
+    counted gift is not found."""
+    import duckdb
+    import pandas as pd
+
+    con = duckdb.connect()
+    con.register("gifts", pd.DataFrame(gifts, columns=["receipt_no", "amount_fen"]))
+    receipts.digest_table(con, key, "gifts")
+    got = con.execute("SELECT receipt_no, amount_fen, digest FROM receipt_digest").fetchall()
+    con.close()
+    assert sorted(got) == sorted((r, a, receipts.digest(key, r, a)) for r, a in gifts)
