@@ -84,9 +84,6 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Non
             columns.append(f"CAST({field.name} AS {name}_{field.name}) AS {field.name}")
         else:
             columns.append(field.name)
-    if name == "donations":
-        # dominance treats each anonymous gift as its own donor
-        columns.append("coalesce(donor_id, -row_number() OVER ()) AS donor_key")
     con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(columns)} FROM {name}_raw")
     con.unregister(f"{name}_raw")
 
@@ -164,38 +161,47 @@ def _cube_sql(family: str, source: str) -> str:
 
 
 def _donations_sql(source: str) -> str:
-    """The donations cube and its dominance inputs in one pass: each cell is first summed per
-    donor (anonymous gifts each count as their own donor), then over donors. Additive figures
-    add up the per-donor parts, distinct donors are the donor groups, and the top-one and
-    top-two donor sums come from the same groups (the dominance rule needs them)."""
+    """The donations cube and its dominance inputs in one pass over the gifts. A named donor's
+    gifts are first summed per donor, then over donors; an anonymous gift counts as its own
+    donor, so anonymous gifts go straight to their cells (a third of the gifts, no per-donor
+    step). Additive figures add up, distinct donors are the named donor groups, and the top-one
+    and top-two donor sums (the dominance rule) are the two largest of both."""
     dims = _family_dims("donations")
-    sets = []
+    sets, donor_sets = [], []
     for breakdown in _family_breakdowns("donations"):
-        sets.append("(" + ", ".join(["programme", "period", *breakdown, "donor_key"]) + ")")
-        sets.append("(" + ", ".join(["period", *breakdown, "donor_key"]) + ")")
-    per_donor, over_donors = [], []
+        for level in (["programme", "period"], ["period"]):
+            sets.append("(" + ", ".join([*level, *breakdown]) + ")")
+            donor_sets.append("(" + ", ".join([*level, *breakdown, "donor_id"]) + ")")
+    money = next(f for f in figures_of("donations") if f.dominance)
+    per_donor, named, anonymous, total = [], [], [], []
     for figure in figures_of("donations"):
         if figure.aggregate is None:
             continue
         if figure.aggregate.startswith("COUNT(DISTINCT "):
-            # the donor key determines the donor: one group per donor, counted where named
-            column = figure.aggregate.removeprefix("COUNT(DISTINCT ").removesuffix(")")
-            per_donor.append(f"any_value({column}) AS {figure.key}")
-            over_donors.append(f"COUNT({figure.key}) AS {figure.key}")
+            # the donor groups are the distinct named donors
+            per_donor.append(f"1 AS {figure.key}")
+            anonymous.append(f"0 AS {figure.key}")
         else:  # SUM(…) and COUNT(*) [FILTER …] add up over donors
             per_donor.append(f"{figure.aggregate} AS {figure.key}")
-            over_donors.append(f"SUM({figure.key}) AS {figure.key}")
-    money = next(f.key for f in figures_of("donations") if f.dominance)
+            anonymous.append(f"{figure.aggregate} AS {figure.key}")
+        named.append(f"SUM({figure.key}) AS {figure.key}")
+        total.append(f"SUM({figure.key}) AS {figure.key}")
+    amount = money.aggregate.removeprefix("SUM(").removesuffix(")")
     keys = ", ".join(["programme", "g_programme", "period", *dims, *(f"g_{d}" for d in dims)])
-    grouping = ", ".join(f"GROUPING({d}) AS g_{d}" for d in dims)
+    grouped = ", ".join(
+        ["programme, GROUPING(programme) AS g_programme, period", *(f"{d}, GROUPING({d}) AS g_{d}" for d in dims)]
+    )
     return (
         "WITH per_donor AS ("
-        f"  SELECT programme, GROUPING(programme) AS g_programme, period, {', '.join(dims)}, {grouping},"
-        f"   {', '.join(per_donor)}"
-        f"  FROM {source} GROUP BY GROUPING SETS ({', '.join(sets)})),"
-        f" cells AS (SELECT {keys}, {', '.join(over_donors)}, max({money}, 2) AS top2"
-        "  FROM per_donor GROUP BY ALL)"
-        f" SELECT * EXCLUDE (top2), coalesce(top2[1], 0) AS top1_fen, coalesce(list_sum(top2), 0) AS top2_fen"
+        f"  SELECT {grouped}, {', '.join(per_donor)} FROM {source} WHERE donor_id IS NOT NULL"
+        f"  GROUP BY GROUPING SETS ({', '.join(donor_sets)})),"
+        f" parts AS (SELECT {keys}, {', '.join(named)}, max({money.key}, 2) AS top FROM per_donor GROUP BY ALL"
+        f"  UNION ALL BY NAME"
+        f"  SELECT {grouped}, {', '.join(anonymous)}, max({amount}, 2) AS top FROM {source} WHERE donor_id IS NULL"
+        f"  GROUP BY GROUPING SETS ({', '.join(sets)})),"
+        f" cells AS (SELECT {keys}, {', '.join(total)},"
+        "  list_slice(list_sort(flatten(list(top)), 'DESC'), 1, 2) AS top2 FROM parts GROUP BY ALL)"
+        " SELECT * EXCLUDE (top2), coalesce(top2[1], 0) AS top1_fen, coalesce(list_sum(top2), 0) AS top2_fen"
         " FROM cells"
     )
 
