@@ -247,7 +247,24 @@ def prepare(
         "CREATE TEMP VIEW register_p AS SELECT r.*, pend.period FROM register r JOIN pend "
         "ON r.enrolled_on <= pend.end_day AND (r.exited_on IS NULL OR r.exited_on > pend.end_day)"
     )
+    # the same at each distinct period end: a year, its last quarter and month end on one day
+    con.execute(
+        "CREATE TEMP VIEW register_d AS SELECT r.*, e.end_day AS period FROM register r "
+        "JOIN (SELECT DISTINCT end_day FROM pend) e "
+        "ON r.enrolled_on <= e.end_day AND (r.exited_on IS NULL OR r.exited_on > e.end_day)"
+    )
     return first, as_of
+
+
+def _family_sql(family: str) -> str:
+    """The query giving a family's cube (``_cube_sql`` over its period view, but quicker)."""
+    if family == "donations":
+        return _donations_sql("donations_p")
+    if family == "register":
+        # counted once per period end, then labelled with every period ending that day
+        cube = _cube_sql(family, "register_d")
+        return f"SELECT pend.period, c.* EXCLUDE (period) FROM ({cube}) c JOIN pend ON pend.end_day = c.period"
+    return _cube_sql(family, f"{family}_p")
 
 
 def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) -> tuple[pd.DataFrame, dt.date]:
@@ -258,8 +275,7 @@ def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) ->
         first, as_of = prepare(con, facts, as_of)
         wide: dict[str, pd.DataFrame] = {}
         for family in FAMILIES:
-            sql = _donations_sql("donations_p") if family == "donations" else _cube_sql(family, f"{family}_p")
-            wide[family] = _label_groups(_frame(con, sql), _family_dims(family))
+            wide[family] = _label_groups(_frame(con, _family_sql(family)), _family_dims(family))
         ledger = _ledger(con)
         period_ranges = _frame(
             con,
