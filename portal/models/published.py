@@ -114,6 +114,8 @@ class Receipt(PublishedModel, table=True):
         says whether a receipt number exists. Each publish adds the new gifts and removes those no
     longer in the data (a corrected amount is a new digest), in the release's transaction."""
 
+    # on SQLite clustered on the digest (migration 0003): one B-tree instead of a table and an index
+    __table_args__ = {"sqlite_with_rowid": False}
     digest: str = Field(primary_key=True, max_length=64)
     programme: str = Field(max_length=32)
     month: str = Field(max_length=7)
