@@ -221,8 +221,10 @@ def _donations_sql(source: str) -> str:
     for figure in figures_of("donations"):
         if figure.aggregate is None:
             continue
-        if figure.aggregate.startswith("COUNT(DISTINCT "):
-            # the donor groups are the distinct named donors
+        if distinct := _DISTINCT.fullmatch(figure.aggregate):
+            # the donor groups are the distinct named donors: no other distinct count fits here
+            if distinct.groups() != ("donor_id", None):
+                raise ValueError(f"{figure.key}: a donations figure can only count distinct donor_id")
             per_donor.append(f"1 AS {figure.key}")
             anonymous.append(f"0 AS {figure.key}")
         else:  # SUM(…) and COUNT(*) [FILTER …] add up over donors
