@@ -87,14 +87,13 @@ def executemany_baseline(csv_path: Path, working_db: Path) -> tuple[int, float]:
 def duckdb_baseline(working_url: str) -> float:
     """Read the same rows as Arrow and run the bare GROUPING SETS of every figure family:
     no zeros filled, no suppression, nothing written."""
-    import duckdb
 
     from portal import publish
     from portal.db import make_engine
 
     started = time.perf_counter()
     facts = publish.load_facts(make_engine(working_url))
-    con = duckdb.connect()
+    con = publish._duckdb()
     publish.prepare(con, facts, None)
     cells = 0
     for family in publish.FAMILIES:

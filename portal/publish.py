@@ -62,6 +62,11 @@ class NothingToPublish(Exception):
     """The working store holds no rows a figure can be computed from."""
 
 
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one publish step; no progress bars on the operator's terminal."""
+    return duckdb.connect(config={"enable_progress_bar": False})
+
+
 def load_facts(working: Engine) -> dict[str, pa.Table]:
     return read_tables(working, FACTS)
 
@@ -316,7 +321,7 @@ def _family_sql(family: str) -> str:
 def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) -> tuple[pd.DataFrame, dt.date]:
     """Every figure's raw (unsuppressed) value, one row per cell, long form:
     figure, programme, period, dimensions…, value (in the published unit), fen/seconds exact."""
-    con = duckdb.connect()
+    con = _duckdb()
     try:
         first, as_of = prepare(con, facts, as_of)
         wide: dict[str, pd.DataFrame] = {}
@@ -593,7 +598,7 @@ def _write_receipts(session: Session, working: Engine, release_id: str, as_of: d
         "SELECT receipt_no, amount_fen, programme, donated_on FROM donation WHERE NOT is_refund",
     )
     existing = pa.table({"digest": pa.array(session.execute(select(pub.Receipt.digest)).scalars().all(), pa.string())})
-    con = duckdb.connect()
+    con = _duckdb()
     try:
         con.register("gifts_raw", gifts)
         con.execute(
