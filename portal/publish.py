@@ -64,7 +64,9 @@ class NothingToPublish(Exception):
 
 def _duckdb() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for one publish step; no progress bars on the operator's terminal."""
-    return duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def load_facts(working: Engine) -> dict[str, pa.Table]:
