@@ -39,8 +39,8 @@ if cross.empty:
 else:
     cross = cross.assign(
         text=[
-            formatting.cell("funds_disbursed", v, s, ctx.lang, ctx.k)
-            for v, s in zip(cross["value"], cross["status"], strict=True)
+            formatting.cell("funds_disbursed", v, s, ctx.lang, ctx.k, reason=r)
+            for v, s, r in zip(cross["value"], cross["status"], cross["reason"], strict=True)
         ]
     )
     stages = [s for s in vocabulary("stage").codes if s in set(cross["stage"])]

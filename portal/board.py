@@ -117,7 +117,7 @@ class Board:
     def text(self, figure: str, cell: dict | None, lang: str) -> str:
         if cell is None:
             return DASH
-        return formatting.cell(figure, self.value(cell), cell["status"], lang, self.k)
+        return formatting.cell(figure, self.value(cell), cell["status"], lang, self.k, reason=cell.get("reason"))
 
     # ------------------------------------------------------------ words around it
 

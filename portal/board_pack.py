@@ -256,11 +256,11 @@ def _notes(doc: _Document):
     )
     reasons = boards.withheld_reasons(board)
     if reasons:
-        doc.paragraph(
-            t("board.note_withheld", lang, n=sum(reasons.values()), withheld=formatting.withheld(k, lang)), 11
-        )
+        doc.paragraph(t("board.note_withheld", lang, n=sum(reasons.values())), 11)
+        colon = "：" if lang == "zh" else ": "
         for reason, count in sorted(reasons.items()):
-            doc.paragraph(f"• {formatting.reason(reason, lang, k)} ({count})", 10)
+            label = formatting.withheld(k, lang, reason)
+            doc.paragraph(f"• “{label}”{colon}{formatting.reason(reason, lang, k)} ({count})", 10)
     else:
         doc.paragraph(t("board.note_no_withheld", lang), 11)
     doc.paragraph(t("board.note_differences", lang), 10)

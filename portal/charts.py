@@ -85,8 +85,8 @@ def annotate(view: pd.DataFrame, dimension: str | None, lang: str, k: int, names
     frame["figure_name"] = [BY_KEY[f].name(lang) for f in frame["figure"]]
     frame["period_label"] = [formatting.period(p, lang) for p in frame["period"]]
     frame["text"] = [
-        formatting.cell(f, v, s, lang, k)
-        for f, v, s in zip(frame["figure"], frame["value"], frame["status"], strict=True)
+        formatting.cell(f, v, s, lang, k, reason=r)
+        for f, v, s, r in zip(frame["figure"], frame["value"], frame["status"], frame["reason"], strict=True)
     ]
     frame["note"] = [
         formatting.reason(r, lang, k) if s != "published" else ""

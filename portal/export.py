@@ -14,7 +14,9 @@ from portal.models.published import Release
 from portal.spreadsheet import escape
 from portal.vocab import DIMENSIONS, vocabulary
 
-EXPORT_COLUMNS: tuple[str, ...] = ("figure", "programme", "period", *DIMENSIONS, "value", "unit", "status")
+# ``reason`` says why a withheld cell is withheld (primary: too few people; dominance, geography,
+# complementary: for other reasons), as the pages' notes do; empty where published
+EXPORT_COLUMNS: tuple[str, ...] = ("figure", "programme", "period", *DIMENSIONS, "value", "unit", "status", "reason")
 
 
 def _plain(value):
@@ -33,6 +35,7 @@ def export_frame(cells: pd.DataFrame) -> pd.DataFrame:
     ]
     frame["value"] = frame["value"].astype(object)
     frame.loc[frame["status"] != "published", "value"] = None
+    frame["reason"] = frame["reason"].where(frame["status"] != "published", None)
     return frame[list(EXPORT_COLUMNS)]
 
 

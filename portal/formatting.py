@@ -66,14 +66,23 @@ def value(figure: str, value: float, lang: str, *, with_unit: bool = True) -> st
     return f"{text}{unit}" if norm_lang(lang) == "zh" else f"{text} {unit}"
 
 
-def withheld(k: int, lang: str) -> str:
-    return t("cell.withheld", lang, k=k)
+# the reasons whose cells are small: only they may read "fewer than K" (a cell withheld for a
+# dominant donor, a non-public region or to protect another cell can stand for many people)
+SMALL_CELL_REASONS = (None, "primary")
 
 
-def cell(figure: str, val, status: str, lang: str, k: int, *, with_unit: bool = True) -> str:
-    """What a reader sees for one cell: the formatted value, or "少于K人" when withheld."""
+def withheld(k: int, lang: str, reason: str | None = None) -> str:
+    """The words that stand in a withheld cell's place, never 0 or blank."""
+    if reason in SMALL_CELL_REASONS or (isinstance(reason, float) and reason != reason):
+        return t("cell.withheld", lang, k=k)
+    return t("cell.status_withheld", lang)
+
+
+def cell(figure: str, val, status: str, lang: str, k: int, *, reason: str | None = None, with_unit: bool = True) -> str:
+    """What a reader sees for one cell: the formatted value or, when withheld, "少于K人" for a
+    small cell and "未公开" for one withheld for another ``reason``."""
     if status != "published" or _missing(val):
-        return withheld(k, lang)
+        return withheld(k, lang, reason)
     return value(figure, float(val), lang, with_unit=with_unit)
 
 
@@ -86,7 +95,7 @@ def reason(reason_code: str | None, lang: str, k: int) -> str:
 
 
 def _known_reasons() -> set[str]:
-    return {"cell.withheld_primary", "cell.withheld_dominance", "cell.withheld_complementary"}
+    return {f"cell.withheld_{r}" for r in ("primary", "dominance", "complementary", "geography")}
 
 
 def date(day: dt.date, lang: str) -> str:

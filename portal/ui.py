@@ -430,7 +430,7 @@ def _metric(frame: pd.DataFrame, figure: str, where: dict | None) -> tuple[str, 
     if now.empty:
         return fig.name(ctx.lang), "—", None, fig.definition(ctx.lang)
     row = now.iloc[0]
-    text = formatting.cell(figure, row["value"], row["status"], ctx.lang, ctx.k)
+    text = formatting.cell(figure, row["value"], row["status"], ctx.lang, ctx.k, reason=row["reason"])
     delta = None
     if not prev.empty and row["status"] == "published" and prev.iloc[0]["status"] == "published":
         diff = float(row["value"]) - float(prev.iloc[0]["value"])
@@ -657,8 +657,16 @@ def period_texts(frame: pd.DataFrame, figures: tuple[str, ...], *, with_unit: tu
             if view.empty:
                 out[figure] = "—"
                 continue
-            value, status = view["value"].iloc[0], view["status"].iloc[0]
-            out[figure] = formatting.cell(figure, value, status, ctx.lang, ctx.k, with_unit=figure in with_unit)
+            row = view.iloc[0]
+            out[figure] = formatting.cell(
+                figure,
+                row["value"],
+                row["status"],
+                ctx.lang,
+                ctx.k,
+                reason=row["reason"],
+                with_unit=figure in with_unit,
+            )
         return out
 
     return _per_view(_identity(ctx, "texts", figures, with_unit), build)

@@ -90,7 +90,11 @@ def _total(document: dict, figure: str, period: str | None, programme: str = "al
 def _shown(cell: dict | None, lang: str, k: int) -> str:
     if cell is None:
         return board.DASH
-    return formatting.cell(cell["figure"], cell["value"], cell["status"], lang, k)
+    return formatting.cell(cell["figure"], cell["value"], cell["status"], lang, k, reason=cell["reason"])
+
+
+def _withheld_labels(lang: str, k: int) -> set[str]:
+    return {formatting.withheld(k, lang, reason) for reason in (None, "dominance")}
 
 
 def _columns(line: str) -> list[str]:
@@ -130,7 +134,7 @@ def test_headline_rows_are_the_published_cells(packs, figures_json, lang):
         assert row[2] == _shown(_total(figures_json, figure, prior), lang, k), figure
         assert row[5] == _shown(_total(figures_json, figure, last), lang, k), figure
         for before, change, pct in ((row[2], row[3], row[4]), (row[5], row[6], row[7])):
-            if formatting.withheld(k, lang) in (row[1], before) or before == board.DASH:
+            if {row[1], before} & _withheld_labels(lang, k) or before == board.DASH:
                 assert change == pct == board.DASH  # no difference with a withheld side
             else:
                 assert change[0] in "+-±", (figure, change)
@@ -160,9 +164,14 @@ def test_withheld_figures_are_explained_never_zero(packs, figures_json, lang):
         if c["programme"] == "all" and c["period"] == period and c["status"] == "withheld"
     ]
     assert withheld, "the sample withholds some cells of the quarter"
-    assert "".join(formatting.withheld(k, lang).split()) in text
-    reasons = ("primary", "dominance", "complementary")
-    explained = [r for r in reasons if "".join(formatting.reason(r, lang, k).split()) in text]
+    # the notes say what each kind of withheld figure reads, and why
+    reasons = ("primary", "dominance", "complementary", "geography")
+    explained = [
+        r
+        for r in reasons
+        if "".join(f"“{formatting.withheld(k, lang, r)}”：{formatting.reason(r, lang, k)}".split()) in text
+        or "".join(f"“{formatting.withheld(k, lang, r)}”: {formatting.reason(r, lang, k)}".split()) in text
+    ]
     assert explained, "the notes explain why figures are withheld"
 
 

@@ -70,7 +70,8 @@ def test_board_projector_at_1920(server, browser, lang):
     for figure in board.HEADLINES:
         view = charts.select(cells, figure, quarter)
         if not view.empty:
-            expected.add(formatting.cell(figure, view["value"].iloc[0], view["status"].iloc[0], lang, release.k))
+            row = view.iloc[0]
+            expected.add(formatting.cell(figure, row["value"], row["status"], lang, release.k, reason=row["reason"]))
     shown = [v.strip() for v in tab.locator('[data-testid="stMetricValue"]').all_inner_texts()]
     assert shown and set(shown) <= expected, (shown, expected)
     # one screen at a time: next shows a chart image, whole and inside the screen

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from portal import charts, queries
+from portal import charts, formatting, queries
 from portal.figures import BY_KEY
 from portal.vocab import DIMENSIONS, vocabulary
 from tests.page_fixtures import PROGRAMMES, build
@@ -65,7 +65,11 @@ def test_bar_data_is_the_view(store, cells, figure, dim, lang):
     same_cells(data, view)
     withheld = data[data.status != "published"]
     assert withheld["value"].isna().all(), "withheld cell charted as a number"
-    assert all(str(store.k) in text for text in withheld["text"])
+    # a small cell reads "fewer than K"; one withheld for another reason reads "withheld"
+    for text, reason in zip(withheld["text"], withheld["reason"], strict=True):
+        assert text == formatting.withheld(store.k, lang, reason) and (str(store.k) in text) == (
+            reason in formatting.SMALL_CELL_REASONS
+        )
     assert all(text for text in withheld["note"]), "a withheld cell needs a reason in its tooltip"
     spec = chart.to_dict()
     assert spec["title"] == "t"
@@ -129,7 +133,8 @@ def test_table_twin_matches_chart(store, cells):
     annotated = charts.annotate(view, "stage", "en", store.k)
     table = charts.table(annotated, "stage", "en")
     assert len(table) == len(view)
-    for text, status in zip(table.iloc[:, 2], view.status, strict=True):
-        assert (
-            (str(store.k) in text) if status != "published" else not math.isnan(float(text.strip("¥").replace(",", "")))
-        )
+    for text, status, reason in zip(table.iloc[:, 2], view.status, view.reason, strict=True):
+        if status != "published":
+            assert text == formatting.withheld(store.k, "en", reason)
+        else:
+            assert not math.isnan(float(text.strip("¥").replace(",", "")))

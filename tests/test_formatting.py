@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from portal import formatting
 from portal.figures import FIGURES
+from portal.i18n import t
 
 yuan = st.decimals(min_value=0, max_value=Decimal("1e12"), places=2, allow_nan=False).map(float)
 
@@ -51,6 +53,19 @@ def test_withheld_is_never_a_number(value, k):
             assert str(k) in text and text != "0"
             # a withheld status wins even if a value slipped through
             assert formatting.cell(figure.key, float(value), "withheld", lang, k) == text
+
+
+@pytest.mark.parametrize("reason", ["dominance", "complementary", "geography"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_only_small_cells_read_fewer_than_k(reason, lang):
+    """A money cell withheld for a dominant donor, a region kept private or a cell withheld to
+    protect another can stand for many people: it reads "withheld", not "fewer than K"."""
+    k = 10
+    small = formatting.cell("funds_raised", None, "withheld", lang, k, reason="primary")
+    other = formatting.cell("funds_raised", None, "withheld", lang, k, reason=reason)
+    assert small == t("cell.withheld", lang, k=k) and str(k) in small
+    assert other == t("cell.status_withheld", lang) and str(k) not in other and other != "0"
+    assert formatting.reason(reason, lang, k) != formatting.reason("primary", lang, k)
 
 
 @given(st.integers(min_value=0, max_value=10**7))

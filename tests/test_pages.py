@@ -84,7 +84,7 @@ def _none(value):
 def store_index(store) -> dict:
     frame = queries.cells(engine=store.engine, release_id=store.release_id)
     return {
-        (r.figure, r.programme, r.period, *(_none(getattr(r, d)) for d in DIMENSIONS)): (r.value, r.status)
+        (r.figure, r.programme, r.period, *(_none(getattr(r, d)) for d in DIMENSIONS)): (r.value, r.status, r.reason)
         for r in frame.itertuples()
     }, frame
 
@@ -95,7 +95,7 @@ def assert_chart_is_store(data: pd.DataFrame, store, index: dict, store_frame: p
     for row in data.itertuples():
         key = (row.figure, row.programme, row.period, *(_none(getattr(row, d)) for d in DIMENSIONS))
         assert key in index, f"chart row not in the store: {key}"
-        value, status = index[key]
+        value, status, _ = index[key]
         assert row.status == status
         if status == "published":
             assert row.value == pytest.approx(value), (key, row)
@@ -214,8 +214,8 @@ def test_headline_metrics_are_store_cells(use_store):
         from portal.figures import BY_KEY
 
         for figure in ("funds_raised", "funds_disbursed", "children_served", "volunteer_hours"):
-            value, status = index[(figure, PROGRAMMES[1], "2023-Q2", *([None] * len(DIMENSIONS)))]
-            expected = formatting.cell(figure, value, status, lang, use_store.k)
+            value, status, reason = index[(figure, PROGRAMMES[1], "2023-Q2", *([None] * len(DIMENSIONS)))]
+            expected = formatting.cell(figure, value, status, lang, use_store.k, reason=_none(reason))
             assert shown[BY_KEY[figure].name(lang)] == expected
 
 

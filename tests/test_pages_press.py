@@ -110,7 +110,9 @@ def test_a_permalink_reopens_its_cell(use_press, lang):
         at = open_page("find", **params)
         _ok(at)
         assert not at.info, [i.value for i in at.info]  # no "unknown parameter" notice
-        assert at.metric[0].value == formatting.cell(row["figure"], row["value"], row["status"], lang, release.k)
+        assert at.metric[0].value == formatting.cell(
+            row["figure"], row["value"], row["status"], lang, release.k, reason=row["reason"]
+        )
         captions = " ".join(c.value for c in at.caption)
         if status == "withheld":
             assert formatting.reason(row["reason"], lang, release.k) in captions
@@ -151,7 +153,8 @@ def test_board_headlines_are_store_cells(use_press, lang, programme):
         if now.empty:
             continue
         value, _delta = shown[BY_KEY[figure].name(lang)]
-        assert value == formatting.cell(figure, now["value"].iloc[0], now["status"].iloc[0], lang, store.k)
+        cell = now.iloc[0]
+        assert value == formatting.cell(figure, cell["value"], cell["status"], lang, store.k, reason=cell["reason"])
     # the period compared with is named; the stage table and the charts are there
     assert t("board.deltas_vs", lang, previous=formatting.period(prior, lang)) in [c.value for c in at.caption]
     assert elements(at, "vega_lite_chart")

@@ -309,9 +309,9 @@ def release_cells(fuzz_store):
     for lang in LANGS:
         for figure, group in frame.groupby("figure"):
             texts = {"—"}
-            for value, status in set(zip(group["value"], group["status"], strict=True)):
-                value = _none(value)
-                texts.add(formatting.cell(figure, value, status, lang, fuzz_store.k))
+            for value, status, reason in set(zip(group["value"], group["status"], group["reason"], strict=True)):
+                value, reason = _none(value), _none(reason)
+                texts.add(formatting.cell(figure, value, status, lang, fuzz_store.k, reason=reason))
                 if value is not None:
                     texts.add(formatting.cell(figure, rounded(figure, value), status, lang, fuzz_store.k))
             shown[(lang, BY_KEY[figure].name(lang))] = texts
