@@ -206,3 +206,12 @@ def _own_value(key: str, value: str) -> str | None:
     if key == "slide":
         return value if _SLIDE.fullmatch(value) else None
     return None
+
+
+def slide_index(raw: str | None, slides: int) -> int:
+    """The 0-based slide a ``?slide=N`` (1-based) asks for; the first for anything else (a
+    refused value, a number past the last slide, no slides at all)."""
+    if raw is None or not _SLIDE.fullmatch(raw) or slides < 1:
+        return 0
+    number = int(raw)
+    return number - 1 if 1 <= number <= slides else 0

@@ -960,9 +960,8 @@ def slide_picker(slides: list) -> int:
     ctx = context()
     n = len(slides)
     if "_slide" not in st.session_state:
-        raw = st.query_params.get("slide", "1")
-        st.session_state["_slide"] = int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= n else 0
-    st.session_state["_slide"] = min(st.session_state["_slide"], n - 1)
+        st.session_state["_slide"] = params.slide_index(st.query_params.get("slide"), n)
+    st.session_state["_slide"] = max(0, min(st.session_state["_slide"], n - 1))
 
     def move(step: int) -> None:
         st.session_state["_slide"] = (st.session_state["_slide"] + step) % n

@@ -530,3 +530,17 @@ def test_a_real_server_shows_notices_not_tracebacks(fuzz_server, release_lists):
                 tab.close()
         finally:
             browser.close()
+
+
+@given(st.one_of(st.none(), st.text(max_size=6), st.integers(-5, 1200).map(str)), st.integers(0, 40))
+@settings(max_examples=2000, deadline=None)
+def test_slide_index_is_always_a_slide(raw, slides):
+    """?slide=N on the board: the asked slide when it exists, else the first; never an error
+    (``²``.isdigit() is true, and int('²') raises)."""
+    index = params.slide_index(raw, slides)
+    assert 0 <= index < max(slides, 1)
+    asked = raw is not None and raw.isascii() and raw.isdigit() and not raw.startswith("0")
+    if asked and 1 <= int(raw) <= min(slides, 999):
+        assert index == int(raw) - 1
+    else:
+        assert index == 0
