@@ -46,6 +46,8 @@ def test_xlsx_download_holds_the_same_cells(release_cells, lang="zh"):
     book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(release, cells, labels, lang=lang)), read_only=True)
     assert book.sheetnames == [t("xlsx.sheet_data", lang), t("xlsx.sheet_about", lang)]
     rows = list(book[t("xlsx.sheet_data", lang)].values)
+    # a read-only sheet trims a row's trailing empty cells (a published cell's empty reason)
+    rows = [(*row, *[None] * (len(rows[0]) - len(row))) for row in rows]
     frame = pd.DataFrame(rows[1:], columns=rows[0])
     expected = pd.DataFrame(document["cells"])
     assert len(frame) == len(expected)
