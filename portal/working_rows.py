@@ -66,10 +66,13 @@ def _read_sqlite(database: str, queries: dict[str, str]) -> dict[str, pa.Table] 
         )
         for name in queries
     }
+    for name, child in children.items():  # every child its query first, so that all run at once
+        child.stdin.write(json.dumps({name: queries[name]}))
+        child.stdin.close()
     errors = []
-    for name, child in children.items():
-        _, stderr = child.communicate(json.dumps({name: queries[name]}))
-        if child.returncode != 0:
+    for child in children.values():
+        stderr = child.stderr.read()
+        if child.wait() != 0:
             errors.append(stderr.strip().splitlines()[-1] if stderr.strip() else "")
     if errors:
         shutil.rmtree(out_dir, ignore_errors=True)
