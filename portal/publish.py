@@ -152,14 +152,28 @@ def _family_breakdowns(family: str) -> list[Breakdown]:
     return seen
 
 
+def _grouping_sets(family: str, *extra: str) -> list[str]:
+    """Every breakdown of a family, per programme and for all programmes, as GROUPING SETS
+    members; ``extra`` columns (a person) are added to each."""
+    return [
+        "(" + ", ".join([*level, *breakdown, *extra]) + ")"
+        for breakdown in _family_breakdowns(family)
+        for level in (["programme", "period"], ["period"])
+    ]
+
+
+def _cell_keys(family: str) -> list[str]:
+    """The columns naming a cube cell: programme, period, the family's dimensions and their
+    GROUPING() flags."""
+    dims = _family_dims(family)
+    return ["programme", "g_programme", "period", *dims, *(f"g_{d}" for d in dims)]
+
+
 def _cube_sql(family: str, source: str, measures: str | None = None) -> str:
     """One GROUPING SETS query for a family: every breakdown, per programme and for all
     (``measures``: the select list of aggregates, by default every figure's)."""
     dims = _family_dims(family)
-    sets = []
-    for breakdown in _family_breakdowns(family):
-        sets.append("(" + ", ".join(["programme", "period", *breakdown]) + ")")
-        sets.append("(" + ", ".join(["period", *breakdown]) + ")")
+    sets = _grouping_sets(family)
     select_dims = ", ".join(f"{d}, GROUPING({d}) AS g_{d}" for d in dims)
     if measures is None:
         measures = ", ".join(f"{f.aggregate} AS {f.key}" for f in figures_of(family) if f.aggregate)
@@ -204,7 +218,7 @@ def _distinct_cube_sql(family: str, source: str) -> str:
                 flags += [f"{0 if d in breakdown else 1} AS g_{d}" for d in dims]
                 rows = name if level[0] == "programme" else f"(SELECT DISTINCT {keys}, {person} FROM {name})"
                 parts.append(f"SELECT {keys}, {', '.join(flags)}, COUNT(*) AS {figure.key} FROM {rows} GROUP BY ALL")
-    keys = ["programme", "g_programme", "period", *dims, *(f"g_{d}" for d in dims)]
+    keys = _cell_keys(family)
     measures = [f"SUM({f.key}) AS {f.key}" for f in additive]
     measures += [f"coalesce(SUM({f.key}), 0) AS {f.key}" for f in distinct]
     union = " UNION ALL BY NAME ".join(parts)
@@ -218,13 +232,9 @@ def _donations_sql(source: str) -> str:
     step). Additive figures add up, distinct donors are the named donor groups, and the top-one
     and top-two donor sums (the dominance rule) are the two largest of both."""
     dims = _family_dims("donations")
-    sets, donor_sets = [], []
-    for breakdown in _family_breakdowns("donations"):
-        for level in (["programme", "period"], ["period"]):
-            sets.append("(" + ", ".join([*level, *breakdown]) + ")")
-            donor_sets.append("(" + ", ".join([*level, *breakdown, "donor_id"]) + ")")
+    sets, donor_sets = _grouping_sets("donations"), _grouping_sets("donations", "donor_id")
     money = next(f for f in figures_of("donations") if f.dominance)
-    per_donor, named, anonymous, total = [], [], [], []
+    per_donor, anonymous, total = [], [], []
     for figure in figures_of("donations"):
         if figure.aggregate is None:
             continue
@@ -237,10 +247,9 @@ def _donations_sql(source: str) -> str:
         else:  # SUM(…) and COUNT(*) [FILTER …] add up over donors
             per_donor.append(f"{figure.aggregate} AS {figure.key}")
             anonymous.append(f"{figure.aggregate} AS {figure.key}")
-        named.append(f"SUM({figure.key}) AS {figure.key}")
-        total.append(f"SUM({figure.key}) AS {figure.key}")
+        total.append(f"SUM({figure.key}) AS {figure.key}")  # over donors, then over both parts
     amount = money.aggregate.removeprefix("SUM(").removesuffix(")")
-    keys = ", ".join(["programme", "g_programme", "period", *dims, *(f"g_{d}" for d in dims)])
+    keys = ", ".join(_cell_keys("donations"))
     grouped = ", ".join(
         ["programme, GROUPING(programme) AS g_programme, period", *(f"{d}, GROUPING({d}) AS g_{d}" for d in dims)]
     )
@@ -248,7 +257,7 @@ def _donations_sql(source: str) -> str:
         "WITH per_donor AS ("
         f"  SELECT {grouped}, {', '.join(per_donor)} FROM {source} WHERE donor_id IS NOT NULL"
         f"  GROUP BY GROUPING SETS ({', '.join(donor_sets)})),"
-        f" parts AS (SELECT {keys}, {', '.join(named)}, max({money.key}, 2) AS top FROM per_donor GROUP BY ALL"
+        f" parts AS (SELECT {keys}, {', '.join(total)}, max({money.key}, 2) AS top FROM per_donor GROUP BY ALL"
         f"  UNION ALL BY NAME"
         f"  SELECT {grouped}, {', '.join(anonymous)}, max({amount}, 2) AS top FROM {source} WHERE donor_id IS NULL"
         f"  GROUP BY GROUPING SETS ({', '.join(sets)})),"
