@@ -10,7 +10,10 @@ Repeatability:
 - a file whose sha256 was loaded before without rejects is skipped (``unchanged``, no batch);
 - a file loaded before with rejects is read again (the reference data may have grown since);
   when nothing differs it is reported ``unchanged`` and no batch is recorded;
-- a key repeated inside one file is rejected (the first occurrence stands).
+- a key repeated inside one file is rejected (the first occurrence stands);
+- a file whose every row is rejected is a failed load (``AllRowsRejected``, with or without
+  ``strict``): nothing is written, not even its batch, and the rejects file says why; its
+  message counts the main reasons. A header with no rows is an ``UnusableFile`` as before.
 Messages for clerks live in loaders/messages.toml (zh and en)."""
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from loaders import (
     volunteer_hours,
 )
 from loaders.core import (
+    AllRowsRejected,
     KeyMismatch,
     KindSpec,
     LoadResult,
+    NothingLoaded,
     StrictRejected,
     UnusableFile,
     map_header,
@@ -50,8 +55,10 @@ SPECS: dict[str, KindSpec] = {
 __all__ = [
     "KINDS",
     "SPECS",
+    "AllRowsRejected",
     "KeyMismatch",
     "LoadResult",
+    "NothingLoaded",
     "StrictRejected",
     "UnusableFile",
     "guess_kind",

@@ -2,11 +2,14 @@
 
 The ID number is checked (GB 11643) and used only for the pseudonym; gender and birth date are
 taken from it when the file does not give them (and must agree with it when it does). Only an
-age band at enrolment is stored (0-5, 6-11, 12-14, 15-17, 18+). Name, town, guardian, address,
-school and bank account are recognised (so they are not reported as unknown) and never read."""
+age band at enrolment is stored (0-5, 6-11, 12-14, 15-17, 18+). The name is required
+(raw-formats.md): a row without one is rejected, but it is only checked for being there, never
+stored. Town, guardian, address, school and bank account are recognised (so they are not
+reported as unknown) and never read."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from loaders.core import (
@@ -17,6 +20,7 @@ from loaders.core import (
     bool_cell,
     is_empty,
     parse_date,
+    required_present,
 )
 
 ID_NO = Column(
@@ -26,7 +30,8 @@ ID_NO = Column(
     True,
     pii="id",
 )
-NAME = Column("name", ("姓名", "儿童姓名"), ("Name", "Child name"), pii="name")
+NAME = Column("name", ("姓名", "儿童姓名"), ("Name", "Child name"), pii="name")  # optional on payments
+CHILD_NAME = dataclasses.replace(NAME, required=True)  # required on the register, never stored
 COUNTY = Column(
     "county", ("县区", "县（市、区）", "县市区", "区县", "所在县区", "县(市)区"), ("County", "District", "Region"), True
 )
@@ -34,7 +39,7 @@ PROGRAMME = Column("programme", ("项目", "项目名称"), ("Programme", "Progr
 
 COLUMNS = (
     ID_NO,
-    NAME,
+    CHILD_NAME,
     Column("gender", ("性别",), ("Gender", "Sex")),
     Column("birth_date", ("出生日期", "出生年月日", "生日"), ("Birth date", "Date of birth", "DOB")),
     COUNTY,
@@ -75,6 +80,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
 
     def row(r: list) -> list:
         info, pseudonym = ctx.ids("id_no", r[p["id_no"]])
+        required_present("name", r[p["name"]])
         programme = ctx.programme("programme", r[p["programme"]])
         gender = info.gender
         g = r[p["gender"]]

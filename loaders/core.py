@@ -727,8 +727,16 @@ class RejectsWriter:
         self._w = None
         self._last_row = 0
         self._sorted = True
+        # (column label, reason key) -> [rows, the first row's reason text], in first-seen order
+        self.reasons: dict[tuple[str, str], list] = {}
 
-    def add(self, row: int, column_label: str, reason: str, value: str) -> None:
+    def add(self, row: int, column_label: str, reason: str, value: str, key: str | None = None) -> None:
+        """One rejected row; ``key`` (the messages.toml reason) groups rows for the summary."""
+        counted = self.reasons.get((column_label, key or reason))
+        if counted is None:
+            self.reasons[(column_label, key or reason)] = [1, reason]
+        else:
+            counted[0] += 1
         if row < self._last_row:
             self._sorted = False  # a duplicate found when its chunk was written
         self._last_row = max(self._last_row, row)
@@ -1005,12 +1013,61 @@ class LoadResult:
         }
 
 
-class StrictRejected(Exception):
-    """--strict and some rows bad: nothing was loaded (the rejects file says which)."""
+class NothingLoaded(Exception):
+    """Nothing of the file was loaded and the store is as it was; the rejects file (written)
+    says why, row by row. ``result`` has the counts and the rejects file's path."""
 
     def __init__(self, result: LoadResult, text: str = ""):
         super().__init__(text or f"{result.file}: {result.rejected} rejected")
         self.result = result
+
+
+class StrictRejected(NothingLoaded):
+    """--strict and some rows bad: nothing was loaded (the rejects file says which)."""
+
+
+TOP_REASONS = 3  # reasons named in the message of a file whose every row was rejected
+# reasons that mean a file was loaded too early: the message says what to load first
+LOAD_FIRST_HINTS = {"child_not_registered": "children_register_first"}
+
+
+class AllRowsRejected(NothingLoaded):
+    """Every row of the file was rejected: a failed load, with or without --strict. Nothing
+    was written (no batch either). ``str(exc)`` is one line in the user's language counting
+    the main reasons, most frequent first; ``reasons`` is ``[(column label, reason key,
+    count)]`` in that order."""
+
+    def __init__(self, result: LoadResult, text: str, reasons: list[tuple[str, str, int]]):
+        super().__init__(result, text)
+        self.reasons = reasons
+
+
+def all_rows_rejected(
+    result: LoadResult, reasons: dict[tuple[str, str], list], file_label: str, lang: str
+) -> AllRowsRejected:
+    """The failed load's exception: the rejects' reasons counted, most frequent first (ties in
+    the order first met), the first ``TOP_REASONS`` named with the reject reasons' own messages,
+    the rest counted together, then what to load first when that is why. Only column headers
+    and reason texts appear: never a value from a row."""
+    ranked = sorted(reasons.items(), key=lambda item: -item[1][0])  # stable: first met first
+    parts = [
+        message("rejected_reason_count", lang, count=count, column=mask_digits(label), reason=text)
+        for (label, _key), (count, text) in ranked[:TOP_REASONS]
+    ]
+    rest = sum(count for _k, (count, _t) in ranked[TOP_REASONS:])
+    if rest:
+        parts.append(message("rejected_reasons_more", lang, count=rest))
+    line = message(
+        "all_rows_rejected",
+        lang,
+        file=file_label,
+        rows=result.rows,
+        reasons=("；" if lang == "zh" else "; ").join(parts),
+    )
+    hints = dict.fromkeys(LOAD_FIRST_HINTS[key] for _label, key in reasons if key in LOAD_FIRST_HINTS)
+    for hint in hints:
+        line += " " + message(hint, lang, kind=result.kind)
+    return AllRowsRejected(result, line, [(label, key, count) for (label, key), (count, _t) in ranked])
 
 
 @dataclass
@@ -1243,6 +1300,7 @@ def run_load(
                 hmap.labels[key_column],
                 message("duplicate_key", lang, label=hmap.labels[key_column], first=first),
                 mask(cells[key_pos], pii.get(key_column)),
+                "duplicate_key",
             )
 
         def flush() -> int:
@@ -1292,6 +1350,7 @@ def run_load(
                         hmap.labels.get(r.column, r.column),
                         message(r.reason, lang, **r.params),
                         mask(r.value, pii.get(r.column)),
+                        r.reason,
                     )
                     continue
                 n_rows += 1
@@ -1310,6 +1369,14 @@ def run_load(
         if n_rows == 0:
             raise UnusableFile(message("no_data_rows", lang, file=file_label))
         rejected = rejects.count
+        if loaded == 0:
+            # Every row was rejected: a failed load, not an empty batch. Nothing is written
+            # (the batch row and meta go with the rollback); the rejects file says why.
+            dbapi.rollback()
+            result = LoadResult(
+                spec.kind, str(path), n_rows, 0, rejected, rejects.finish(), ignored_columns=hmap.ignored
+            )
+            raise all_rows_rejected(result, rejects.reasons, file_label, lang)
         if strict and rejected:
             dbapi.rollback()
             result = LoadResult(
@@ -1377,6 +1444,12 @@ def run_load(
             dbapi.isolation_level = old_isolation
         if raw is not None:
             raw.close()
+
+
+def required_present(column: str, value: Any) -> None:
+    """A required cell that is only checked for being filled in (a name that is never stored)."""
+    if is_empty(value):
+        raise RowReject(column, "required_missing", value)
 
 
 def text_cell(column: str, value: Any, *, required: bool = True, max_len: int | None = None) -> str | None:

@@ -8,8 +8,12 @@ Donor pseudonym (the rule, privacy.md "for a donor without ID, name + phone"):
 Name and phone are read only to make that pseudonym and are never stored.
 
 Channel: code, Chinese or English label; an online platform's name (腾讯公益, 支付宝公益, …) maps
-to ``online`` and the name is kept in ``platform``. ``kind`` refund/退款 makes ``is_refund`` and a
-negative amount (a refund written with a positive amount is made negative)."""
+to ``online`` and the name is kept in ``platform``. ``kind`` refund/退款 makes ``is_refund``.
+
+Amount sign (raw-formats.md): a donation (``kind`` empty, donation or 捐赠) is > 0, a refund
+< 0, stored as written; a row whose sign contradicts its kind is rejected (a positive refund
+is not silently turned negative: which of the two cells is wrong is the clerk's call), and a
+zero amount is rejected for both."""
 
 from __future__ import annotations
 
@@ -118,7 +122,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
         receipt = r[i_no]
         if receipt.__class__ is str:
             receipt = receipt.strip()
-            if not receipt or len(receipt) > 64 or not receipt.isascii():
+            if len(receipt) <= 4 or len(receipt) > 64 or not receipt.isascii():  # "", "-", "n/a": empty
                 receipt = text_cell("receipt_no", r[i_no], max_len=64)
         else:
             receipt = text_cell("receipt_no", receipt, max_len=64)
@@ -138,11 +142,10 @@ def make_row(ctx: Context, pos: dict[str, int]):
             fen = amount_cell("amount", v)
         refund, ch, platform, dtype, prog = labels.get((r[i_kind], r[i_ch], r[i_dt], r[i_prog])) or labels_of(r)
         if refund:
-            fen = -abs(fen)
-        elif fen < 0:
-            raise RowReject("amount", "negative_not_refund", v)
-        if fen == 0:
-            raise RowReject("amount", "amount_not_positive", v)
+            if fen >= 0:
+                raise RowReject("amount", "refund_not_negative", v)
+        elif fen <= 0:
+            raise RowReject("amount", "negative_not_refund" if fen else "amount_not_positive", v)
         phone_raw = r[i_phone]
         donor = None if phone_raw is None or phone_raw == "" else donor_of(r[i_name], phone_raw)
         return [receipt, prog, on, fen, refund, ch, platform, dtype, donor]

@@ -3,8 +3,9 @@
 The volunteer's pseudonym comes from the ID number when given (preferred), else from the phone
 digits. Hours are stored exactly as whole ``seconds``: from the hours column (0 < h <= 24), or
 from check-in/check-out times on the service date (hours win when both are given). A child's ID
-number, when given, must be on the programme's register. The volunteer's name is recognised but
-not required: it is never used (the pseudonym comes from the ID number or the phone)."""
+number, when given, must be on the programme's register. The volunteer's name is required
+(raw-formats.md): a row without one is rejected, but it is never used or stored (the pseudonym
+comes from the ID number or the phone)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ from loaders.core import (
     parse_hours,
     parse_time,
     phone_cell,
+    required_present,
     text_cell,
 )
 
 COLUMNS = (
     Column("record_no", ("记录编号", "记录号", "服务编号", "编号"), ("Record no", "Record number"), True),
-    Column("volunteer_name", ("志愿者姓名", "姓名", "志愿者"), ("Volunteer name", "Volunteer", "Name"), pii="name"),
+    Column(
+        "volunteer_name", ("志愿者姓名", "姓名", "志愿者"), ("Volunteer name", "Volunteer", "Name"), True, pii="name"
+    ),
     Column(
         "volunteer_id_no",
         ("志愿者证件号", "志愿者身份证号", "证件号", "身份证号", "证件号码"),
@@ -93,6 +97,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
 
     def row(r: list) -> list:
         record = text_cell("record_no", r[p["record_no"]], max_len=64)
+        required_present("volunteer_name", r[p["volunteer_name"]])
         programme = ctx.programme("programme", r[p["programme"]])
         found = ctx.ids("volunteer_id_no", r[p["volunteer_id_no"]], required=False)
         if found is not None:

@@ -1,7 +1,8 @@
 """The ``portal`` command line (architecture.md): init, load, publish, figures, sample, serve.
 
-Exit codes: 0 success, 1 bad rows under ``--strict`` or a failed check, 2 unusable input or
-configuration. Messages follow ``--lang`` (default from the locale, zh when unsure)."""
+Exit codes: 0 success, 1 bad rows under ``--strict``, a file whose every row was rejected or a
+failed check, 2 unusable input or configuration. Messages follow ``--lang`` (default from the
+locale, zh when unsure)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,13 @@ def load_one(
         result = loaders.load_file(
             kind, path, engine=engine, key=key, sheet=sheet, strict=strict, lang=lang, is_sample=is_sample
         )
+    except loaders.AllRowsRejected as exc:
+        # a failed load, with or without --strict: nothing written, the rejects file says why
+        if output == "json":
+            print(json.dumps(exc.result.as_json(), ensure_ascii=False))
+        print(str(exc), file=sys.stderr)
+        print(say("rejects_at", lang, path=exc.result.rejects_file), file=sys.stderr)
+        return 1
     except loaders.StrictRejected as exc:
         if output == "json":
             print(json.dumps(exc.result.as_json(), ensure_ascii=False))

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loaders import KINDS, UnusableFile, load_file
+from loaders import KINDS, AllRowsRejected, UnusableFile, load_file
 from portal.spreadsheet import FORMULA_START
 from tests.conftest import report_line
 from tests.loader_fixtures import KEY, children_rows, load_reference, new_store, rows_of, snapshot, write_dicts
@@ -103,8 +103,8 @@ def _number(text: str) -> bool:
 
 
 def check_load(env, kind: str, name: str, content: bytes, label: str) -> str:
-    """Load one file; assert the all-or-nothing contract. Returns 'unusable', 'unchanged' or
-    'loaded'."""
+    """Load one file; assert the all-or-nothing contract. Returns 'unusable', 'rejected' (every
+    row rejected: a failed load), 'unchanged' or 'loaded'."""
     engine, tmp, *_ = env
     db = tmp / "working.db"
     path = tmp / name
@@ -123,6 +123,15 @@ def check_load(env, kind: str, name: str, content: bytes, label: str) -> str:
         assert snapshot(db) == before, "an unusable file changed the store"
         assert not rejects.exists() and not rejects.with_name(rejects.name + ".part").exists()
         return "unusable"
+    except AllRowsRejected as exc:
+        message = str(exc)
+        assert message and "\n" not in message and "Traceback" not in message
+        assert snapshot(db) == before, "a file whose every row was rejected changed the store"
+        assert exc.result.loaded == 0
+        assert exc.result.rejected == exc.result.rows > 0
+        assert rejects.exists() and not rejects.with_name(rejects.name + ".part").exists()
+        _inert(rejects)
+        return "rejected"
     assert not rejects.with_name(rejects.name + ".part").exists()
     if result.rejected:
         assert rejects.exists()
@@ -146,7 +155,12 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 @FAST
 @given(kind=kinds, junk=st.binary(min_size=0, max_size=4096), suffix=st.sampled_from([".csv", ".xlsx", ".txt"]))
 def test_binary_junk(env, kind, junk, suffix):
-    assert check_load(env, kind, f"junk{suffix}", junk, "binary junk") in ("unusable", "loaded", "unchanged")
+    assert check_load(env, kind, f"junk{suffix}", junk, "binary junk") in (
+        "unusable",
+        "rejected",
+        "loaded",
+        "unchanged",
+    )
 
 
 @FAST

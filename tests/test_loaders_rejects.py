@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from loaders import KINDS, UnusableFile, load_file
+from loaders import KINDS, AllRowsRejected, UnusableFile, load_file
 from loaders.core import _messages, id_check_char, mask_id, mask_phone
 from tests.loader_fixtures import (
     KEY,
@@ -286,18 +286,22 @@ def test_bad_row_rule(env, kind, column, bad, reason, pii, lang):
 
 
 def test_refund_rows(env):
+    """A refund is written negative (raw-formats.md); a positive one is rejected, not flipped."""
     engine, tmp, *_ = env
     rows = valid_rows("donations", env)
     rows[0].update(kind="退款", amount="20")
     rows[1].update(kind="refund", amount="-30.5")
-    load_file("donations", write_dicts(tmp / "d.csv", rows), engine=engine, key=KEY)
+    result = load_file("donations", write_dicts(tmp / "d.csv", rows), engine=engine, key=KEY, lang="en")
+    assert (result.loaded, result.rejected) == (len(rows) - 1, 1)
     db = tmp / "working.db"
     got = dict(
         rows_of(
             db, "SELECT receipt_no, amount_fen * (CASE WHEN is_refund THEN -1 ELSE 1 END) FROM donation WHERE is_refund"
         )
     )
-    assert got == {"R0": 2000, "R1": 3050}
+    assert got == {"R1": 3050}
+    rejects = list(csv.reader(io.StringIO((tmp / "d.csv.rejects.csv").read_text(encoding="utf-8-sig"))))
+    assert rejects[1][:2] == ["2", "amount"] and reason_matches(rejects[1][2], "refund_not_negative", "en")
 
 
 # ------------------------------------------------------------------ files that cannot be used
@@ -336,7 +340,9 @@ def test_missing_required_column(env):
 
 
 def test_missing_hours_columns(env):
-    msg = unusable(env, "v.csv", b"record_no,volunteer_phone,county,served_on,programme\n", kind="volunteer_hours")
+    msg = unusable(
+        env, "v.csv", b"record_no,volunteer_name,volunteer_phone,county,served_on,programme\n", kind="volunteer_hours"
+    )
     assert "v.csv" in msg and "签到" in msg
 
 
@@ -375,14 +381,18 @@ def test_broken_xlsx(env):
     assert "d.xlsx" in unusable(env, "d.xlsx", b"PK\x03\x04not really a zip")
 
 
-def test_all_rows_bad_loads_nothing_but_records_batch(env):
+def test_all_rows_bad_is_a_failed_load_that_writes_nothing(env):
+    """Every row rejected: no rows and no batch (test_loaders_spec.py has the message)."""
     engine, tmp, *_ = env
     rows = valid_rows("donations", env)
     for r in rows:
         r["programme"] = "NO-SUCH"
-    result = load_file("donations", write_dicts(tmp / "d.csv", rows), engine=engine, key=KEY)
-    assert (result.loaded, result.rejected) == (0, N)
-    assert rows_of(tmp / "working.db", "SELECT COUNT(*) FROM donation") == [(0,)]
+    before = snapshot(tmp / "working.db")
+    with pytest.raises(AllRowsRejected) as exc:
+        load_file("donations", write_dicts(tmp / "d.csv", rows), engine=engine, key=KEY)
+    assert (exc.value.result.loaded, exc.value.result.rejected) == (0, N)
+    assert snapshot(tmp / "working.db") == before
+    assert (tmp / "d.csv.rejects.csv").exists()
 
 
 def test_children_derive_gender_birth_and_age_band(env):
