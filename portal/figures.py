@@ -30,6 +30,9 @@ class Figure:
     # The people count whose small values withhold this figure's cell (privacy.md primary rule)
     guarded_by: str | None = None
     dominance: bool = False  # money cell withheld when one/two donors dominate it
+    # A ratio figure: (numerator, denominator) figure keys. Where the denominator is zero
+    # there is no cell, and pages say so in words ("no child was paid in this period").
+    ratio: tuple[str, str] | None = None
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -134,6 +137,7 @@ FIGURES: tuple[Figure, ...] = (
         ((),),
         None,
         to_date=True,
+        ratio=("funds_disbursed", "funds_raised"),
     ),
     Figure(
         "children_served",
@@ -206,6 +210,7 @@ FIGURES: tuple[Figure, ...] = (
         "children",
         scale=100,
         guarded_by="children_served",
+        ratio=("funds_disbursed", "children_served"),
     ),
     Figure(
         "volunteers_active",
@@ -267,8 +272,22 @@ FIGURES: tuple[Figure, ...] = (
 )
 
 BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
-FAMILIES: tuple[str, ...] = ("donations", "disbursements", "register", "service", "ledger")
+# The kinds of data a programme may or may not have (a volunteer-only hospital plan has no
+# donations, disbursements or register); each is one kind of raw file and one publish cube.
+DATA_FAMILIES: tuple[str, ...] = ("donations", "disbursements", "register", "service")
+# The ledger (balance, disbursement rate) compares money raised with money paid out: it means
+# something only for a programme that does both.
+LEDGER_NEEDS: tuple[str, ...] = ("donations", "disbursements")
+FAMILIES: tuple[str, ...] = (*DATA_FAMILIES, "ledger")
 
 
 def figures_of(family: str) -> tuple[Figure, ...]:
     return tuple(f for f in FIGURES if f.family == family)
+
+
+def has_family(figure: Figure | str, families) -> bool:
+    """Whether a programme with data of ``families`` has this figure at all."""
+    figure = BY_KEY[figure] if isinstance(figure, str) else figure
+    if figure.family == "ledger":
+        return all(f in families for f in LEDGER_NEEDS)
+    return figure.family in families

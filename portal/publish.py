@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal import periods, receipts, suppress
-from portal.figures import FIGURES, Breakdown, figures_of
+from portal.figures import DATA_FAMILIES, FIGURES, Breakdown, figures_of, has_family
 from portal.models import published as pub
 from portal.vocab import DIMENSIONS
 from portal.working_rows import read_arrow, read_tables
@@ -69,8 +69,25 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _empty(table: pa.Table) -> pa.Table:
+    """A fact table with no rows, typed as a full one would be: SQLite gives a column with no
+    rows no type, and DuckDB then cannot bind the queries over it."""
+
+    def kind(name: str) -> pa.DataType:
+        if name in DATE_COLUMNS:
+            return pa.date32()
+        if name in ("is_refund", "paired"):
+            return pa.bool_()
+        if name.endswith(("_id", "_fen")) or name == "seconds":
+            return pa.int64()
+        return pa.string()
+
+    return pa.schema([(name, kind(name)) for name in table.schema.names]).empty_table()
+
+
 def load_facts(working: Engine) -> dict[str, pa.Table]:
-    return read_tables(working, FACTS)
+    """The working store's facts as Arrow; a programme may have no rows of a kind at all."""
+    return {name: table if table.num_rows else _empty(table) for name, table in read_tables(working, FACTS).items()}
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -128,9 +145,9 @@ def _period_tables(con: duckdb.DuckDBPyConnection, first: dt.date, as_of: dt.dat
     return grid
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict | None = None) -> pd.DataFrame:
     """A query's rows as a DataFrame of plain values: ENUM columns come back as text."""
-    frame = con.execute(sql).df()
+    frame = con.execute(sql, parameters).df()
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
@@ -283,9 +300,6 @@ def _breakdown_column(frame: pd.DataFrame, dims: list[str]) -> list[Breakdown]:
     return [tuple(d for d, flag in zip(dims, row, strict=True) if flag == 0) for row in flags]
 
 
-FAMILIES = ("donations", "disbursements", "service", "register")
-
-
 def prepare(
     con: duckdb.DuckDBPyConnection, facts: dict[str, pa.Table], as_of: dt.date | None
 ) -> tuple[dt.date, dt.date]:
@@ -329,29 +343,62 @@ def _family_sql(family: str) -> str:
     return _distinct_cube_sql(family, f"{family}_p")
 
 
-def compute_cube(facts: dict[str, pa.Table], *, as_of: dt.date | None = None) -> tuple[pd.DataFrame, dt.date]:
+def compute_cube(
+    facts: dict[str, pa.Table], *, as_of: dt.date | None = None
+) -> tuple[pd.DataFrame, dt.date, pd.DataFrame]:
     """Every figure's raw (unsuppressed) value, one row per cell, long form:
-    figure, programme, period, dimensions…, value (in the published unit), fen/seconds exact."""
+    figure, programme, period, dimensions…, value (in the published unit), fen/seconds exact;
+    the as-of date; and the coverage (``_coverage``)."""
     con = _duckdb()
     try:
         first, as_of = prepare(con, facts, as_of)
         wide: dict[str, pd.DataFrame] = {}
-        for family in FAMILIES:
+        for family in DATA_FAMILIES:
             wide[family] = _label_groups(_frame(con, _family_sql(family)), _family_dims(family))
         ledger = _ledger(con)
-        period_ranges = _frame(
-            con,
-            "WITH firsts AS ("
-            " SELECT programme::VARCHAR AS programme, min(day) AS first FROM donations GROUP BY ALL UNION ALL"
-            " SELECT programme::VARCHAR, min(day) FROM disbursements GROUP BY ALL UNION ALL"
-            " SELECT programme::VARCHAR, min(day) FROM service GROUP BY ALL UNION ALL"
-            " SELECT programme::VARCHAR, min(enrolled_on) FROM register GROUP BY ALL)"
-            " SELECT programme, min(first) AS first FROM firsts GROUP BY ALL",
-        )
+        coverage = _coverage(con, as_of)
     finally:
         con.close()
-    grid = periods.grid(first, as_of)
-    return _long_cells(wide, ledger, period_ranges, grid, first), as_of
+    reported = _programme_periods(coverage, periods.grid(first, as_of))
+    families = coverage.groupby("programme")["family"].agg(set)
+    # balance and rate only where money is both raised and paid out (figures.LEDGER_NEEDS)
+    ledgered = [programme for programme, kinds in families.items() if has_family("balance", kinds)]
+    ledger = ledger.merge(reported[reported["programme"].isin(ledgered)], on=["programme", "period"])
+    return _long_cells(wide, ledger, reported), as_of, coverage
+
+
+def _coverage(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """Per programme (and ``all``) and family: the first and last day its rows cover, up to
+    the as-of date. A programme has no row for a family it has no data of."""
+    return _frame(
+        con,
+        "WITH spans AS ("
+        " SELECT programme, 'donations' AS family, min(day) AS first_day, max(day) AS last_day"
+        "  FROM donations WHERE day <= $as_of GROUP BY ALL UNION ALL"
+        " SELECT programme, 'disbursements', min(day), max(day) FROM disbursements WHERE day <= $as_of GROUP BY ALL"
+        " UNION ALL"
+        " SELECT programme, 'register', min(enrolled_on),"
+        "  max(greatest(enrolled_on, coalesce(least(exited_on, $as_of), enrolled_on)))"
+        "  FROM register WHERE enrolled_on <= $as_of GROUP BY ALL UNION ALL"
+        " SELECT programme, 'service', min(day), max(day) FROM service WHERE day <= $as_of GROUP BY ALL)"
+        " SELECT coalesce(programme::VARCHAR, 'all') AS programme, family, min(first_day) AS first_day,"
+        "  max(last_day) AS last_day FROM spans GROUP BY GROUPING SETS ((programme, family), (family))"
+        " ORDER BY programme, family",
+        {"as_of": as_of},
+    ).astype({"first_day": "datetime64[s]", "last_day": "datetime64[s]"})
+
+
+def _programme_periods(coverage: pd.DataFrame, grid: list[periods.Period]) -> pd.DataFrame:
+    """(programme, period) of every period a programme has reported for: from its first day
+    to its own last day (its as-of date), and all time. A programme that has not reported for
+    a period has no cell there: "not yet reported" is not a zero."""
+    rows = []
+    spans = coverage.groupby("programme").agg(first_day=("first_day", "min"), last_day=("last_day", "max"))
+    for programme, span in spans.iterrows():
+        first, last = span["first_day"].date(), span["last_day"].date()
+        rows.append((programme, periods.ALL))
+        rows.extend((programme, p.key) for p in grid if p.end >= first and p.start <= last)
+    return pd.DataFrame(rows, columns=["programme", "period"])
 
 
 def _ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -361,8 +408,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "WITH daily AS ("
         "  SELECT programme::VARCHAR AS programme, day, SUM(amount_fen) AS raised, 0::HUGEINT AS paid"
         "  FROM donations GROUP BY ALL"
-        "  UNION ALL SELECT programme::VARCHAR, day, 0, SUM(amount_fen) FROM disbursements GROUP BY ALL),"
-        " active AS (SELECT DISTINCT programme FROM daily)"
+        "  UNION ALL SELECT programme::VARCHAR, day, 0, SUM(amount_fen) FROM disbursements GROUP BY ALL)"
         " SELECT coalesce(d.programme, 'all') AS programme, pend.period,"
         "   SUM(d.raised) AS raised_fen, SUM(d.paid) AS paid_fen"
         " FROM pend JOIN daily d ON d.day <= pend.end_day"
@@ -370,44 +416,37 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def _complete(
-    wide: pd.DataFrame, family: str, period_ranges: pd.DataFrame, grid: list[periods.Period], first: dt.date
-) -> pd.DataFrame:
-    """Add true zeros: every period of a programme's range × every category it has ever had."""
+def _complete(wide: pd.DataFrame, family: str, reported: pd.DataFrame) -> pd.DataFrame:
+    """Add true zeros: every period a programme has reported for × every category it has ever
+    had (a county with nobody paid this quarter is a zero, not a gap)."""
     dims = _family_dims(family)
     key = ["programme", "breakdown", *dims]
     domain = wide.loc[wide["period"] == "all", key].drop_duplicates()
-    starts = dict(zip(period_ranges["programme"], period_ranges["first"], strict=True))
-    rows = []
-    for programme in domain["programme"].unique():
-        start = first if programme == "all" else pd.Timestamp(starts.get(programme, first)).date()
-        rows.append((programme, "all"))
-        rows.extend((programme, p.key) for p in grid if p.end >= start)
-    frame = domain.merge(pd.DataFrame(rows, columns=["programme", "period"]), on="programme")
+    frame = domain.merge(reported, on="programme")
     merged = frame.merge(wide, on=[*key, "period"], how="left")
     measures = [c for c in wide.columns if c not in (*key, "period")]
     merged[measures] = merged[measures].fillna(0)
     return merged
 
 
-def _long_cells(
-    wide: dict[str, pd.DataFrame],
-    ledger: pd.DataFrame,
-    period_ranges: pd.DataFrame,
-    grid: list[periods.Period],
-    first: dt.date,
-) -> pd.DataFrame:
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator ÷ denominator, NaN where the denominator is zero (that cell is not written)."""
+    denominator = denominator.astype("float64")
+    return numerator.astype("float64") / denominator.where(denominator != 0)
+
+
+def _long_cells(wide: dict[str, pd.DataFrame], ledger: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for family, frame in wide.items():
-        frame = _complete(frame, family, period_ranges, grid, first)
+        frame = _complete(frame, family, reported)
         dims = _family_dims(family)
         for figure in figures_of(family):
             rows = frame[frame["breakdown"].isin(figure.breakdowns)]
             part = rows[["programme", "period", "breakdown", *dims]].copy()
             part["figure"] = figure.key
-            if figure.key == "average_per_child":
-                served = rows["children_served"].astype("float64")
-                part["value"] = (rows["funds_disbursed"].astype("float64") / served.where(served > 0)) / 100
+            if figure.ratio:
+                numerator, denominator = figure.ratio
+                part["value"] = _ratio(rows[numerator], rows[denominator]) / figure.scale
             else:
                 part["value"] = rows[figure.key].astype("float64") / figure.scale
             part["people"] = rows[figure.guarded_by].astype("float64") if figure.guarded_by else float("nan")
@@ -415,16 +454,14 @@ def _long_cells(
                 part["total_fen"] = rows["funds_raised"].astype("float64")
                 part["top1_fen"] = rows["top1_fen"].astype("float64")
                 part["top2_fen"] = rows["top2_fen"].astype("float64")
-            parts.append(part)
-    ledger = ledger.copy()
+            parts.append(part[part["value"].notna()])
     ledger["breakdown"] = [()] * len(ledger)
     balance = ledger[["programme", "period", "breakdown"]].copy()
     balance["figure"] = "balance"
     balance["value"] = (ledger["raised_fen"].astype("float64") - ledger["paid_fen"].astype("float64")) / 100
     rate = ledger[["programme", "period", "breakdown"]].copy()
     rate["figure"] = "disbursement_rate"
-    raised = ledger["raised_fen"].astype("float64")
-    rate["value"] = ledger["paid_fen"].astype("float64") / raised.where(raised > 0)
+    rate["value"] = _ratio(ledger["paid_fen"], ledger["raised_fen"])
     parts.extend([balance, rate[rate["value"].notna()]])
     cells = pd.concat(parts, ignore_index=True)
     for d in DIMENSIONS:
@@ -508,7 +545,7 @@ def publish(
     """Compute, suppress, audit and write a new release; the previous ones stay."""
     if k < suppress.MIN_K:
         raise ValueError(f"k must be at least {suppress.MIN_K}")
-    raw, as_of = compute_cube(load_facts(working), as_of=as_of)
+    raw, as_of, coverage = compute_cube(load_facts(working), as_of=as_of)
     reference = _reference(working)
     public_regions = set(reference["regions"].loc[reference["regions"]["public"].astype(bool), "code"])
     cells = suppress.apply(raw, k=k, public_regions=public_regions, enabled=suppression)
@@ -530,6 +567,7 @@ def publish(
         session.flush()
         _write_reference(session, release_id, reference)
         _write_cells(session, release_id, cells)
+        _write_coverage(session, release_id, coverage)
         checkable = _write_receipts(session, working, release_id, as_of, receipt_key)
         corrections = []
         if previous is not None:
@@ -609,6 +647,9 @@ def _write_receipts(session: Session, working: Engine, release_id: str, as_of: d
         "SELECT receipt_no, amount_fen, programme, donated_on FROM donation WHERE NOT is_refund",
     )
     existing = pa.table({"digest": pa.array(session.execute(select(pub.Receipt.digest)).scalars().all(), pa.string())})
+    if gifts.num_rows == 0:  # a programme with no donations (or none left): nothing to check
+        session.execute(pub.Receipt.__table__.delete())
+        return 0
     con = _duckdb()
     try:
         con.register("gifts_raw", gifts)
@@ -660,6 +701,16 @@ def _utc(value) -> dt.datetime:
     """SQLite hands back naive datetimes; the store keeps them in UTC."""
     stamp = pd.Timestamp(value)
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).to_pydatetime()
+
+
+def _write_coverage(session: Session, release_id: str, coverage: pd.DataFrame) -> None:
+    rows = [
+        dict(release_id=release_id, programme=r.programme, family=r.family, first_day=r.first_day.date(),
+             last_day=r.last_day.date())
+        for r in coverage.itertuples()
+    ]  # fmt: skip
+    if rows:
+        session.execute(pub.Coverage.__table__.insert(), rows)
 
 
 def _write_cells(session: Session, release_id: str, cells: pd.DataFrame) -> None:

@@ -138,7 +138,8 @@ def _additive(figure: str) -> bool:
 
 
 def _exempt(cells: pd.DataFrame) -> pd.Series:
-    return (cells["period"] == "all") & (cells["dims"] == TOTAL_DIMS)
+    """Headline cells (no breakdown, any period): public knowledge by design (privacy.md)."""
+    return cells["dims"] == TOTAL_DIMS
 
 
 def direct(report: Report, release: str, cells: pd.DataFrame, k: int) -> None:

@@ -5,7 +5,9 @@ children, volunteers or donors behind the cell, and for money cells the top dono
 Output: the same cells with ``status`` (published | withheld), ``reason`` and ``value`` NaN
 where withheld.
 
-Rules, in order:
+Headline cells (a figure's total with no breakdown, for a programme or all programmes, in
+every period of the grid) are always published, exactly: they are the charity's own accounts.
+The rules below work inside breakdowns and take the headlines as known. In order:
 - geography: a region not marked public is never published;
 - primary: a cell whose people count is 1 … K−1 is withheld, and with it every money, hours
   and average figure of that cell (fixed yearly standards make an amount reveal a count);
@@ -17,12 +19,9 @@ Rules, in order:
   quarters, a quarter against its months, all time against the years, all programmes against
   each programme), a withheld part never stands alone: further parts are withheld, smallest
   first, until the withheld parts cover at least K people; a withheld total keeps at least one
-  part withheld. Iterated over every relation to a fixed point;
-- ledger: balances and disbursement rates are cumulative, so two consecutive ones could reveal
-  a period's flows: one is published only where it can be derived from published programme
-  totals of raised and disbursed money (the all-time ones stay exact).
-Zero is a true zero and is shown. The organisation-level totals (a programme, or all, over
-all time, no breakdown) are always exact.
+  part withheld. Iterated over every relation to a fixed point. Where the parts run out
+  below a headline (which never gives way), the whole breakdown is withheld, zeros included.
+Zero is a true zero and is shown, unless it must stand in for a part of a withheld breakdown.
 
 Suppression works on *units*: the cells of one programme × period × dimensions that share a
 people count (funds disbursed, child-times, children served and average per child are one
@@ -36,8 +35,6 @@ narrower than its protection interval. It also fails if two published views of t
 care differ by 1 … K−1 people. ``AuditFailure`` names the cell."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -57,7 +54,6 @@ _AUDIT_ROUNDS = 60
 _REPAIR_ROUNDS = 30
 # Paired children are a subset of the children in care: the difference is a group of people.
 SUBSETS = (("children_paired", "children_in_care"),)
-LEDGER = ("balance", "disbursement_rate")
 
 
 class AuditFailure(Exception):
@@ -97,8 +93,10 @@ def _scale_to_integer(figure: str) -> float:
 
 
 def _exempt(cells: pd.DataFrame) -> pd.Series:
-    no_breakdown = cells[list(DIMENSIONS)].isna().all(axis=1)
-    return no_breakdown & (cells["period"] == "all")
+    """Headline cells: a figure's total with no breakdown, for a programme or all programmes,
+    in any period. Always published, exactly (privacy.md): no rule withholds one, and every
+    check takes them as known."""
+    return cells[list(DIMENSIONS)].isna().all(axis=1)
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -275,13 +273,14 @@ def complement(units: Units, withheld: np.ndarray, k: int) -> np.ndarray:
             has_parts = np.bincount(par, minlength=n) > 0
             total_w = withheld
             need_count = np.where(total_w, 1 - n_w, np.where(n_w >= 1, 2 - n_w, 0))
-            need_count[total_w & (people <= 0)] = 0  # a withheld true zero has nothing to hide
             need_people = np.where(~total_w & (n_w >= 1), k - ppl_w, 0)
             deficient = has_parts & ((need_count > 0) | (need_people > 0))
             if not deficient.any():
                 continue
-            cand = idx[~w & ~exempt[idx] & (people[idx] > 0) & deficient[par]]
-            cand = cand[np.lexsort((cand, people[cand], parent[cand]))]
+            # smallest first; a zero only where no part with people is left: then the whole
+            # breakdown goes, zeros included (a published zero beside one withheld part gives it away)
+            cand = idx[~w & ~exempt[idx] & deficient[par]]
+            cand = cand[np.lexsort((cand, people[cand], people[cand] <= 0, parent[cand]))]
             cp = parent[cand]
             ppl = people[cand]
             cap_count = np.bincount(cp, minlength=n)
@@ -393,7 +392,6 @@ def apply(
         fill = in_unit & reason.isna().to_numpy() & mapped.notna().to_numpy()
         reason[fill] = mapped[fill].to_numpy()
         reason[exempt] = None
-        reason = _ledger(cells, reason)
     cells["reason"] = reason.astype(object).where(reason.notna(), None)
     cells["status"] = np.where(reason.isna(), "published", "withheld")
     true_values = cells["value"].copy()
@@ -441,17 +439,15 @@ def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int) -> pd.DataFrame
         targets = np.unique(unit_of_cell[cells.index.get_indexer(rows)])
         targets = targets[targets >= 0]
         grow = np.zeros(len(units), dtype=bool)
-        for relation, parent in units.parents.items():
+        open_ = ~withheld & ~units.exempt
+        for parent in units.parents.values():
             for unit in targets:
-                if parent[unit] < 0:
-                    continue
-                siblings = np.flatnonzero((parent == parent[unit]) & ~withheld & ~units.exempt & (units.people > 0))
-                if len(siblings):
-                    grow[siblings[np.argmin(units.people[siblings])]] = True
-                elif not (
-                    units.exempt[parent[unit]] or (relation.startswith("breakdown:") and units.total[parent[unit]])
-                ):
-                    grow[parent[unit]] = True
+                # as a part: one more of its siblings, else (none left) its own total
+                if parent[unit] >= 0:
+                    if not _grow_one(grow, units, np.flatnonzero((parent == parent[unit]) & open_)):
+                        grow[parent[unit]] = open_[parent[unit]]
+                # as a total: one more of its parts (the published ones give it away)
+                _grow_one(grow, units, np.flatnonzero((parent == unit) & open_))
         grow &= ~withheld
         if not grow.any():
             break
@@ -479,6 +475,19 @@ def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int) -> pd.DataFrame
     return cells
 
 
+def _grow_one(grow: np.ndarray, units: Units, candidates: np.ndarray) -> bool:
+    """Mark the candidate with the fewest people (but more than none) to be withheld; where
+    all are zeros, all of them (the whole breakdown). False when there is no candidate."""
+    if not len(candidates):
+        return False
+    people = units.people[candidates]
+    if (people > 0).any():
+        grow[candidates[people > 0][np.argmin(people[people > 0])]] = True
+    else:
+        grow[candidates] = True
+    return True
+
+
 def _subsets(cells: pd.DataFrame, reason: pd.Series, k: int) -> pd.Series:
     """Withhold a published subset count whose published whole differs from it by 1 … K−1."""
     key = cells["programme"].astype(str) + "#" + cells["period"].astype(str) + "#" + _dims_key(cells)
@@ -494,54 +503,6 @@ def _subsets(cells: pd.DataFrame, reason: pd.Series, k: int) -> pd.Series:
         idx = cells.index[p][bad]
         reason[idx] = "complementary"
     return reason
-
-
-def _ledger(cells: pd.DataFrame, reason: pd.Series) -> pd.Series:
-    """A balance or rate is published only where it can be derived from published cells.
-
-    Balance at a period's end = Σ raised − Σ disbursed since the start. It is published when
-    the programme's history up to that end splits into aligned periods (years, else quarters,
-    else months) whose programme-level raised and disbursed totals are both published: then it
-    tells nothing the published cells do not. Anything else could reveal a withheld flow (two
-    consecutive balances give a month's flows), so it is withheld."""
-    ledger = cells["figure"].isin(LEDGER) & (cells["period"] != periods.ALL)
-    if not ledger.any():
-        return reason
-    totals = cells["figure"].isin(["funds_raised", "funds_disbursed"]) & cells[list(DIMENSIONS)].isna().all(axis=1)
-    flows = cells[totals & (cells["period"] != periods.ALL)]
-    state = pd.Series(
-        reason[flows.index].isna().to_numpy(), index=pd.MultiIndex.from_frame(flows[["programme", "period", "figure"]])
-    )
-    for programme, rows in cells[ledger].groupby("programme"):
-        published = state.get(programme)
-        if published is None:
-            continue
-        by_period = published.groupby(level=0).all()
-        known = set(by_period.index)  # a period without cells holds no flows (before the first data)
-        blocked = set(by_period.index[~by_period.to_numpy()])
-        first = min(periods.parse(key).start for key in known)
-        for i, key in zip(rows.index, rows["period"], strict=True):
-            if not _covered(first.year, periods.parse(key).end, blocked):
-                reason[i] = reason[i] if isinstance(reason[i], str) else "complementary"
-    return reason
-
-
-def _covered(first_year: int, end: dt.date, blocked: set[str]) -> bool:
-    """Whether Jan 1 of ``first_year`` … ``end`` splits into aligned periods none of which
-    has a withheld raised or disbursed total (largest first: aligned periods nest)."""
-    day = dt.date(first_year, 1, 1)
-    while day <= end:
-        for key in (
-            f"{day.year}" if day.month == 1 else None,
-            f"{day.year}-Q{(day.month - 1) // 3 + 1}" if day.month % 3 == 1 else None,
-            f"{day.year}-{day.month:02d}",
-        ):
-            if key is not None and periods.parse(key).end <= end and key not in blocked:
-                day = periods.parse(key).end + dt.timedelta(days=1)
-                break
-        else:
-            return False
-    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,7 +93,8 @@ def cell_key(frame: pd.DataFrame) -> pd.Series:
 
 
 def is_exempt(frame: pd.DataFrame) -> pd.Series:
-    return (frame["period"] == "all") & frame[list(DIMENSIONS)].isna().all(axis=1)
+    """Headline cells (no breakdown, any period): always published (privacy.md)."""
+    return frame[list(DIMENSIONS)].isna().all(axis=1)
 
 
 def primary_only(naive: pd.DataFrame, k: int = K) -> pd.DataFrame:
@@ -178,7 +179,9 @@ def subtraction_attack(cells: pd.DataFrame, figure: str, relation: str) -> dict[
         grouped = parts.groupby("parent")
         withheld = grouped["status"].transform(lambda s: (s == "withheld").sum())
         known = grouped["value"].transform("sum")
-        target = (parts["status"] == "withheld") & (withheld == 1) & parts["total"].notna()
+        # the one part of a breakdown is its total: that is the headline, known by design
+        alone = grouped["status"].transform("size") == 1
+        target = (parts["status"] == "withheld") & (withheld == 1) & parts["total"].notna() & ~alone
         for row in parts[target].itertuples():
             recovered[row.key] = float(row.total - known[row.Index])
     return recovered

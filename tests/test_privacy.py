@@ -25,7 +25,7 @@ def cubes(tmp_path_factory):
         base = tmp_path_factory.mktemp(f"cube{seed}")
         deployment = new_deployment(base / "data")
         load_frames(deployment, random_raw(seed), base / "raw")
-        raw, _ = publish.compute_cube(publish.load_facts(deployment.working))
+        raw, _, _ = publish.compute_cube(publish.load_facts(deployment.working))
         out.append(raw)
     return out
 

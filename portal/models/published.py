@@ -68,6 +68,18 @@ class Standard(PublishedModel, table=True):
     yearly_yuan: float
 
 
+class Coverage(PublishedModel, table=True):
+    """The days a programme's data of one family covers (donations, disbursements, register,
+    service), and for ``all`` the union: which kinds of figure a programme has at all, and its
+    own as-of date (the last day it reported), which may be earlier than the release's."""
+
+    release_id: str = Field(foreign_key="release.id", max_length=32, primary_key=True)
+    programme: str = Field(max_length=32, primary_key=True)
+    family: str = Field(max_length=16, primary_key=True)
+    first_day: dt.date
+    last_day: dt.date
+
+
 class Cell(PublishedModel, table=True):
     """One published number. A null dimension means "all of it, no breakdown"."""
 
