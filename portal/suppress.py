@@ -443,9 +443,9 @@ def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int) -> pd.DataFrame
         for parent in units.parents.values():
             for unit in targets:
                 # as a part: one more of its siblings, else (none left) its own total
-                if parent[unit] >= 0:
-                    if not _grow_one(grow, units, np.flatnonzero((parent == parent[unit]) & open_)):
-                        grow[parent[unit]] = open_[parent[unit]]
+                up = parent[unit]
+                if up >= 0 and not _grow_one(grow, units, np.flatnonzero((parent == up) & open_)):
+                    grow[up] = open_[up]
                 # as a total: one more of its parts (the published ones give it away)
                 _grow_one(grow, units, np.flatnonzero((parent == unit) & open_))
         grow &= ~withheld
