@@ -5,6 +5,7 @@ chart per screen) and the board pack PDF."""
 
 import streamlit as st
 
+from portal import board as boards
 from portal import formatting, periods, ui
 from portal.i18n import t
 
@@ -18,6 +19,7 @@ st.title(t("board.title", lang))
 st.caption(f"{view.programme_name(lang)} · {formatting.period(period, lang)}")
 if period != ctx.period:
     st.info(t("board.pick_period", lang, period=formatting.period(period, lang)))
+ui.coverage_notes(boards.HEADLINES, period=period)
 
 if projector:
     ui.projector_style()
@@ -26,7 +28,7 @@ if projector:
     ui.draw_slide(view, slides[slide])
 else:
     st.header(t("board.headlines", lang))
-    if view.prior:
+    if view.comparable(view.prior):
         st.caption(t("board.deltas_vs", lang, previous=formatting.period(view.prior, lang)))
     text = ui.board_text(view, period)
     columns = st.columns(4)
@@ -37,11 +39,12 @@ else:
     st.dataframe(text.headlines, hide_index=True, width="stretch")
     for key, drawn in text.charts:
         ui.show(drawn, key=f"board_{key}")
-    st.header(t("board.stage_table", lang))
-    if text.stages.empty:
-        st.info(t("notice.no_data_view", lang))
-    else:
-        st.dataframe(text.stages, hide_index=True, width="stretch")
-        if periods.period_type(period) == "quarter":
-            st.caption(t("board.quarter_note", lang))
+    if ctx.has("children_served"):  # else the programme pays nothing out: the note said so
+        st.header(t("board.stage_table", lang))
+        if text.stages.empty:
+            st.info(t("notice.no_data_view", lang))
+        else:
+            st.dataframe(text.stages, hide_index=True, width="stretch")
+            if periods.period_type(period) == "quarter":
+                st.caption(t("board.quarter_note", lang))
 ui.board_pack_button(period)

@@ -11,42 +11,45 @@ from portal.vocab import vocabulary
 ctx = ui.context()
 FIGURES = ("funds_disbursed", "children_served", "average_per_child")
 where = ui.page_top("stage.title")
-frame, _ = ui.page_cells(FIGURES, trend=False)
-ui.headline_row(frame, FIGURES, where=where)
+if ui.coverage_notes(FIGURES):
+    frame, _ = ui.page_cells(FIGURES, trend=False)
+    ui.headline_row(frame, FIGURES, where=where)
 
-left, right = st.columns(2)
-with left:
-    ui.bar_block(frame, "funds_disbursed", "stage", key="stage_funds", title=t("stage.funds", ctx.lang), where=where)
-with right:
-    ui.bar_block(
-        frame, "children_served", "stage", key="stage_children", title=t("stage.children", ctx.lang), where=where
+    left, right = st.columns(2)
+    with left:
+        ui.bar_block(
+            frame, "funds_disbursed", "stage", key="stage_funds", title=t("stage.funds", ctx.lang), where=where
+        )
+    with right:
+        ui.bar_block(
+            frame, "children_served", "stage", key="stage_children", title=t("stage.children", ctx.lang), where=where
+        )
+
+    st.header(t("stage.average", ctx.lang))
+    avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
+    ui.chart_block(
+        lambda: charts.stage_average(avg, ui.standards(), ctx.lang, ctx.k, title=t("stage.average", ctx.lang)),
+        avg,
+        key="stage_average",
+        caption=t("chart.description_stage", ctx.lang, programme=ctx.programme_name(), period=ctx.period_name()),
+        dimension="stage",
     )
 
-st.header(t("stage.average", ctx.lang))
-avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
-ui.chart_block(
-    lambda: charts.stage_average(avg, ui.standards(), ctx.lang, ctx.k, title=t("stage.average", ctx.lang)),
-    avg,
-    key="stage_average",
-    caption=t("chart.description_stage", ctx.lang, programme=ctx.programme_name(), period=ctx.period_name()),
-    dimension="stage",
-)
-
-st.header(t("stage.region_table", ctx.lang))
-cross = charts.select(frame, "funds_disbursed", ctx.period, by=("region", "stage"))
-if cross.empty:
-    st.info(t("notice.no_data_view", ctx.lang))
-else:
-    cross = cross.assign(
-        text=[
-            formatting.cell("funds_disbursed", v, s, ctx.lang, ctx.k, reason=r)
-            for v, s, r in zip(cross["value"], cross["status"], cross["reason"], strict=True)
-        ]
-    )
-    stages = [s for s in vocabulary("stage").codes if s in set(cross["stage"])]
-    table = cross.pivot(index="region", columns="stage", values="text").reindex(columns=stages).fillna("—")
-    table.index = pd.Index([ctx.region_name(c) for c in table.index], name=charts.vocab_name("region", ctx.lang))
-    table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
-    st.dataframe(table, width="stretch")
-    st.caption(t("stage.region_table_note", ctx.lang))
-    ui.downloads_only(cross, key="stage_region")
+    st.header(t("stage.region_table", ctx.lang))
+    cross = charts.select(frame, "funds_disbursed", ctx.period, by=("region", "stage"))
+    if cross.empty:
+        st.info(t("notice.no_data_view", ctx.lang))
+    else:
+        cross = cross.assign(
+            text=[
+                formatting.cell("funds_disbursed", v, s, ctx.lang, ctx.k, reason=r)
+                for v, s, r in zip(cross["value"], cross["status"], cross["reason"], strict=True)
+            ]
+        )
+        stages = [s for s in vocabulary("stage").codes if s in set(cross["stage"])]
+        table = cross.pivot(index="region", columns="stage", values="text").reindex(columns=stages).fillna("—")
+        table.index = pd.Index([ctx.region_name(c) for c in table.index], name=charts.vocab_name("region", ctx.lang))
+        table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
+        st.dataframe(table, width="stretch")
+        st.caption(t("stage.region_table_note", ctx.lang))
+        ui.downloads_only(cross, key="stage_region")

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from portal import charts, formatting, periods, queries
+from portal.coverage import Coverage
 from portal.figures import BY_KEY
 from portal.i18n import t
 from portal.vocab import vocabulary
@@ -91,10 +92,21 @@ class Board:
     names: dict
     standards: pd.DataFrame
     trend_periods: list[str] = field(default_factory=list)
+    coverage: Coverage | None = None
 
     @property
     def k(self) -> int:
         return self.release["k"]
+
+    def has(self, figure: str) -> bool:
+        """Whether the programme has this figure at all (a volunteer-only plan raises nothing)."""
+        return self.coverage is None or self.coverage.has(self.programme, figure)
+
+    def comparable(self, then: str | None) -> bool:
+        """``then`` and the board's period compare like with like (the same programmes reported)."""
+        return then is not None and (
+            self.coverage is None or self.coverage.comparable(self.programme, self.period, then)
+        )
 
     @property
     def compares_last_year(self) -> bool:
@@ -114,10 +126,20 @@ class Board:
             return None
         return rounded(cell["figure"], cell["value"])
 
-    def text(self, figure: str, cell: dict | None, lang: str) -> str:
+    def text(self, figure: str, cell: dict | None, lang: str, period: str | None = None, where=None) -> str:
         if cell is None:
-            return DASH
+            return self.absent(figure, period or self.period, lang, where)
         return formatting.cell(figure, self.value(cell), cell["status"], lang, self.k, reason=cell.get("reason"))
+
+    def absent(self, figure: str, period: str | None, lang: str, where: dict | None = None) -> str:
+        """Words for a cell that does not exist: a ratio over zero ("no child paid in this
+        period"), a period not reported; a dash only for a period outside the grid."""
+        if period is None:
+            return DASH
+        ratio = BY_KEY[figure].ratio
+        if ratio and self.cell(ratio[1], period, where) is not None:
+            return t(f"cell.no_denominator.{figure}", lang)
+        return t("cell.not_reported", lang)
 
     # ------------------------------------------------------------ words around it
 
@@ -151,9 +173,16 @@ def build(engine: Engine, *, period: str, programme: str = "all", release_id: st
     names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
     if programme != "all" and ("programme", programme) not in names:
         raise BoardError("unknown_programme", programme=programme)
+    coverage = Coverage.build(
+        queries.coverage(engine=engine, release_id=release.id),
+        queries.headlines(engine=engine, release_id=release.id),
+        release.as_of,
+    )
+    if programme != "all" and programme not in coverage.spans:
+        raise BoardError("unknown_programme", programme=programme)
     kind = periods.period_type(period)
-    of_type = [p for p in all_periods if periods.period_type(p) == kind and p <= period]
-    trend = of_type[-TREND_QUARTERS:] if kind == "quarter" else of_type
+    of_type = [p for p in coverage.periods(programme, all_periods) if periods.period_type(p) == kind and p <= period]
+    trend = coverage.trend(programme, of_type[-TREND_QUARTERS:] if kind == "quarter" else of_type)
     prior, last_year = periods.previous(period), periods.same_period_last_year(period)
     wanted = sorted({period, *trend, *(p for p in (prior, last_year) if p in all_periods)})
     cells = queries.cells(engine=engine, release_id=release.id, programme=programme, periods=wanted)
@@ -178,6 +207,7 @@ def build(engine: Engine, *, period: str, programme: str = "all", release_id: st
         names=names,
         standards=standards,
         trend_periods=trend,
+        coverage=coverage,
     )
 
 
@@ -204,10 +234,11 @@ def headline_rows(board: Board, lang: str) -> list[dict]:
     """One row per headline figure: now, prior, change, %, same period last year, change, %."""
     rows = []
     for figure in HEADLINES:
+        if not board.has(figure):
+            continue  # the programme has no such figure: said once in words, not a row of dashes
         now = board.cell(figure, board.period)
-        if now is None:
-            continue
-        prior, last = board.cell(figure, board.prior), board.cell(figure, board.last_year)
+        prior = board.cell(figure, board.prior) if board.comparable(board.prior) else None
+        last = board.cell(figure, board.last_year) if board.comparable(board.last_year) else None
         d_prior = difference(figure, board.value(prior), board.value(now), lang)
         d_last = difference(figure, board.value(last), board.value(now), lang)
         rows.append(
@@ -215,14 +246,14 @@ def headline_rows(board: Board, lang: str) -> list[dict]:
                 "figure": figure,
                 "name": BY_KEY[figure].name(lang),
                 "now": board.text(figure, now, lang),
-                "prior": board.text(figure, prior, lang),
+                "prior": board.text(figure, prior, lang, board.prior),
                 "prior_change": d_prior[0],
                 "prior_pct": d_prior[1],
-                "last": board.text(figure, last, lang),
+                "last": board.text(figure, last, lang, board.last_year),
                 "last_change": d_last[0],
                 "last_pct": d_last[1],
-                "status": now["status"],
-                "reason": now["reason"],
+                "status": now["status"] if now else "published",
+                "reason": now["reason"] if now else None,
             }
         )
     return rows
@@ -255,7 +286,7 @@ def changes(board: Board) -> list[Change]:
     among the headline totals and the parts of a few breakdowns; both sides published."""
     found: dict[tuple, Change] = {}
     for then in dict.fromkeys((board.prior, board.last_year)):
-        if then is None:
+        if not board.comparable(then):
             continue
         for figure in HEADLINES:
             views = [((), None)] + [((d,), d) for d in CHANGE_BREAKDOWNS.get(figure, ())]
@@ -330,7 +361,7 @@ def stage_rows(board: Board, lang: str) -> list[dict]:
             {
                 "stage": stage,
                 "label": vocabulary("stage").label(stage, lang),
-                **{f: board.text(f, cells[f], lang) for f in STAGE_FIGURES},
+                **{f: board.text(f, cells[f], lang, where={"stage": stage}) for f in STAGE_FIGURES},
                 "standard": standard_text,
                 "share": share,
             }
@@ -368,13 +399,14 @@ def board_charts(board: Board, lang: str) -> list[BoardChart]:
     """The board's charts, in the order the page and the pack show them."""
     k, out = board.k, []
     trend = board.trend_periods
-    pair = pd.concat([charts.over_time(board.cells, f, trend) for f in ("funds_raised", "funds_disbursed")])
+    money = [f for f in ("funds_raised", "funds_disbursed") if board.has(f)]
+    pair = pd.concat([charts.over_time(board.cells, f, trend) for f in money]) if money else pd.DataFrame()
     if not pair.empty:
         title = t("funds.raised_vs_disbursed", lang)
         out.append(BoardChart("raised_disbursed", title, charts.grouped(pair, lang, k, title=title), pair))
-    for figure in ("balance", "disbursement_rate"):
+    for figure in ("balance", "disbursement_rate", "volunteer_hours"):
         view = charts.over_time(board.cells, figure, trend)
-        if (view["status"] == "published").any():  # a line of nothing but withheld points says nothing
+        if board.has(figure) and (view["status"] == "published").any():  # nothing but withheld says nothing
             title = t("board.over_time", lang, figure=BY_KEY[figure].name(lang))
             out.append(BoardChart(figure, title, charts.trend(view, lang, k, title=title), view))
     served = charts.select(board.cells, "children_served", board.period, by=("stage",))
@@ -402,16 +434,18 @@ def chart_subtitle(board: Board, item: BoardChart, lang: str) -> str:
 # ---------------------------------------------------------------- notes
 
 
-def withheld_reasons(board: Board) -> dict[str, int]:
-    """reason -> how many of the board's cells (headlines and stages, this period) it withholds."""
-    counts: dict[str, int] = {}
-    shown = [board.cell(f, board.period) for f in HEADLINES]
+def withheld_reasons(board: Board, lang: str) -> dict[tuple[str, str], int]:
+    """(label a reader sees, reason) -> how many of the board's cells (headlines and stages,
+    this period) read so: "少于K人" for a small count of people, "未公开" for the rest."""
+    counts: dict[tuple[str, str], int] = {}
+    shown = [board.cell(f, board.period) for f in HEADLINES if board.has(f)]
     for figure in STAGE_FIGURES:
         shown += charts.select(board.cells, figure, board.period, by=("stage",)).to_dict("records")
     for cell in shown:
         if cell is not None and cell["status"] != "published":
             reason = cell["reason"] if isinstance(cell["reason"], str) else "primary"
-            counts[reason] = counts.get(reason, 0) + 1
+            key = (formatting.withheld(board.k, lang, reason, cell["figure"]), reason)
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 

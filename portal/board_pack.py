@@ -254,12 +254,11 @@ def _notes(doc: _Document):
         ),
         11,
     )
-    reasons = boards.withheld_reasons(board)
+    reasons = boards.withheld_reasons(board, lang)
     if reasons:
         doc.paragraph(t("board.note_withheld", lang, n=sum(reasons.values())), 11)
         colon = "：" if lang == "zh" else ": "
-        for reason, count in sorted(reasons.items()):
-            label = formatting.withheld(k, lang, reason)
+        for (label, reason), count in sorted(reasons.items()):
             doc.paragraph(f"• “{label}”{colon}{formatting.reason(reason, lang, k)} ({count})", 10)
     else:
         doc.paragraph(t("board.note_no_withheld", lang), 11)

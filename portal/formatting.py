@@ -71,18 +71,27 @@ def value(figure: str, value: float, lang: str, *, with_unit: bool = True) -> st
 SMALL_CELL_REASONS = (None, "primary")
 
 
-def withheld(k: int, lang: str, reason: str | None = None) -> str:
-    """The words that stand in a withheld cell's place, never 0 or blank."""
-    if reason in SMALL_CELL_REASONS or (isinstance(reason, float) and reason != reason):
+def counts_people(figure: str | None) -> bool:
+    """A figure that is itself the count of people the threshold protects (children served,
+    volunteers…): its small cell is "fewer than K". Money, hours, visits, child-times and
+    averages of a small cell are not a count of fewer than K: they read "withheld"."""
+    return figure is not None and BY_KEY[figure].guarded_by == figure
+
+
+def withheld(k: int, lang: str, reason: str | None = None, figure: str | None = None) -> str:
+    """The words that stand in a withheld cell's place, never 0 or blank: "少于K人" for a small
+    count of people, "未公开" for anything else (the reason says why)."""
+    small = reason in SMALL_CELL_REASONS or (isinstance(reason, float) and reason != reason)
+    if small and (figure is None or counts_people(figure)):
         return t("cell.withheld", lang, k=k)
     return t("cell.status_withheld", lang)
 
 
 def cell(figure: str, val, status: str, lang: str, k: int, *, reason: str | None = None, with_unit: bool = True) -> str:
     """What a reader sees for one cell: the formatted value or, when withheld, "少于K人" for a
-    small cell and "未公开" for one withheld for another ``reason``."""
+    small count of people and "未公开" for anything else (``withheld``)."""
     if status != "published" or _missing(val):
-        return withheld(k, lang, reason)
+        return withheld(k, lang, reason, figure)
     return value(figure, float(val), lang, with_unit=with_unit)
 
 

@@ -10,7 +10,7 @@ made safe for Streamlit markdown first (``safe_name``), so a link cannot write i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -120,10 +120,12 @@ def read(
     all_periods: Sequence[str],
     programmes: Sequence[str],
     regions: Sequence[str],
+    default_period: Callable[[str, str], str] | None = None,
 ) -> Parsed:
     """The view a URL asks for on ``page`` of a release with these periods, programmes and
     regions. Unknown or malformed values are ignored with a notice (the period grid is fixed:
-    a free range, a day, a week or an unknown period is refused)."""
+    a free range, a day, a week or an unknown period is refused). Without a period, the view
+    opens on ``default_period(programme, ptype)`` (``portal.coverage``), else the latest."""
     qp = {str(k): value_of(v) for k, v in query.items()}
     own_keys = PAGE_PARAMS.get(page, ())
     notices: list[Notice] = []
@@ -162,6 +164,9 @@ def read(
         period = of_type[-1] if of_type else "all"
         if not of_type:
             ptype = "all"
+        elif default_period is not None:
+            period = default_period(programme, ptype)
+            ptype = periods.period_type(period) or "all"
     region = qp.get("region") or ""
     if region and region not in regions:
         bad("region")

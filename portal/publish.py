@@ -378,7 +378,7 @@ def _coverage(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
         " SELECT programme, 'disbursements', min(day), max(day) FROM disbursements WHERE day <= $as_of GROUP BY ALL"
         " UNION ALL"
         " SELECT programme, 'register', min(enrolled_on),"
-        "  max(greatest(enrolled_on, coalesce(least(exited_on, $as_of), enrolled_on)))"
+        "  least(max(greatest(enrolled_on, coalesce(exited_on, enrolled_on))), $as_of)"
         "  FROM register WHERE enrolled_on <= $as_of GROUP BY ALL UNION ALL"
         " SELECT programme, 'service', min(day), max(day) FROM service WHERE day <= $as_of GROUP BY ALL)"
         " SELECT coalesce(programme::VARCHAR, 'all') AS programme, family, min(first_day) AS first_day,"

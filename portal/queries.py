@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from portal.models.published import Cell, Correction, Label, Release, ReleaseBatch, Standard
+from portal.models.published import Cell, Correction, Coverage, Label, Release, ReleaseBatch, Standard
 from portal.vocab import DIMENSIONS
 
 CELL_COLUMNS: tuple[str, ...] = (
@@ -117,6 +117,23 @@ def corrections(*, engine: Engine) -> pd.DataFrame:
     query = select(*(getattr(Correction, c) for c in columns)).order_by(Correction.id.desc())
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=columns)
+
+
+def coverage(*, engine: Engine, release_id: str) -> pd.DataFrame:
+    """Per programme (and ``all``) and family of data: the first and last day it covers."""
+    columns = ["programme", "family", "first_day", "last_day"]
+    query = select(*(getattr(Coverage, c) for c in columns)).where(Coverage.release_id == release_id)
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=columns)
+
+
+def headlines(*, engine: Engine, release_id: str, period: str = "all") -> pd.DataFrame:
+    """Every programme's (and all programmes') headline cells of one period: no breakdown."""
+    query = select(Cell.programme, Cell.figure, Cell.value).where(
+        Cell.release_id == release_id, Cell.period == period, *(getattr(Cell, d).is_(None) for d in DIMENSIONS)
+    )
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=["programme", "figure", "value"])
 
 
 def periods(*, engine: Engine, release_id: str) -> list[str]:

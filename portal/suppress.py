@@ -325,22 +325,26 @@ def _protect(units: Units, withheld: np.ndarray, sensitive: np.ndarray, k: int, 
             pinned |= additive.pinned(withheld, sensitive)[0]
         if not pinned.any():
             break
-        at = np.flatnonzero(pinned)
-        grow = np.zeros(len(units), dtype=bool)
-        for relation, parent in units.parents.items():
-            up = parent[at]
-            up = up[up >= 0]
-            # more parts of the same relations, and their totals, except a programme's total
-            # above its own breakdown (totals stay exact)
-            grow |= np.isin(parent, up) & (units.people > 0)
-            if relation.startswith("breakdown:"):
-                up = up[~units.total[up]]
-            grow[up] = True
-        grow &= ~withheld & ~units.exempt
+        grow = _grow_around(units, withheld, np.flatnonzero(pinned))
         if not grow.any():
             break  # nothing left to withhold: the audit names the cell
         withheld |= grow
     return withheld & ~start
+
+
+def _grow_around(units: Units, withheld: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The units to withhold next so that the withheld ``targets``, which an attacker can pin
+    down, are not: in every relation, one more of each target's siblings (else its total, where
+    that may give way) and one more of its own parts. Headlines never give way."""
+    grow = np.zeros(len(units), dtype=bool)
+    open_ = ~withheld & ~units.exempt
+    for parent in units.parents.values():
+        for unit in targets:
+            up = parent[unit]
+            if up >= 0 and not _grow_one(grow, units, np.flatnonzero((parent == up) & open_)):
+                grow[up] = open_[up]
+            _grow_one(grow, units, np.flatnonzero((parent == unit) & open_))
+    return grow & ~withheld
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,18 +441,7 @@ def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int) -> pd.DataFrame
         in_unit = unit_of_cell >= 0
         withheld[unit_of_cell[in_unit & (cells["status"] == "withheld").to_numpy()]] = True
         targets = np.unique(unit_of_cell[cells.index.get_indexer(rows)])
-        targets = targets[targets >= 0]
-        grow = np.zeros(len(units), dtype=bool)
-        open_ = ~withheld & ~units.exempt
-        for parent in units.parents.values():
-            for unit in targets:
-                # as a part: one more of its siblings, else (none left) its own total
-                up = parent[unit]
-                if up >= 0 and not _grow_one(grow, units, np.flatnonzero((parent == up) & open_)):
-                    grow[up] = open_[up]
-                # as a total: one more of its parts (the published ones give it away)
-                _grow_one(grow, units, np.flatnonzero((parent == unit) & open_))
-        grow &= ~withheld
+        grow = _grow_around(units, withheld, targets[targets >= 0])
         if not grow.any():
             break
         withheld |= grow

@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from portal import charts, downloads, formatting, params, periods, pseudonym, queries
+from portal.coverage import Coverage, families_text
 from portal.db import is_sqlite, make_engine
 from portal.i18n import LANGS, t
 from portal.settings import get_settings
@@ -95,6 +96,16 @@ def _periods(url: str, release_id: str) -> list[str]:
     return queries.periods(engine=_engine(url), release_id=release_id)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _coverage(url: str, release_id: str, as_of: dt.date) -> Coverage:
+    engine = _engine(url)
+    return Coverage.build(
+        queries.coverage(engine=engine, release_id=release_id),
+        queries.headlines(engine=engine, release_id=release_id),
+        as_of,
+    )
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _regions(url: str, release_id: str, programme: str) -> list[str]:
     return queries.regions(engine=_engine(url), release_id=release_id, programme=programme)
@@ -128,12 +139,20 @@ class Context:
     period: str
     region: str | None
     names: dict = field(default_factory=dict)
-    all_periods: list[str] = field(default_factory=list)
+    all_periods: list[str] = field(default_factory=list)  # the periods this programme has data for
     region_codes: list[str] = field(default_factory=list)
+    coverage: Coverage | None = None
 
     @property
     def k(self) -> int:
         return self.release["k"]
+
+    def has(self, figure: str) -> bool:
+        """Whether the chosen programme has this figure at all (its kind of data, not all zero)."""
+        return self.coverage is None or self.coverage.has(self.programme, figure)
+
+    def families(self) -> frozenset[str]:
+        return self.coverage.families(self.programme) if self.coverage else frozenset()
 
     def programme_name(self) -> str:
         if self.programme == "all":
@@ -172,13 +191,22 @@ def language() -> str:
     return st.session_state["w_lang"]
 
 
-def _first_run_params(all_periods: list[str], programmes: list[str], regions: list[str], lang: str, page: str = ""):
+def _first_run_params(
+    all_periods: list[str], programmes: list[str], regions: list[str], lang: str, page: str, coverage: Coverage
+):
     """Read the URL once per session into widget state (``params.read``): a refused value
     gets a notice and the default, and (but on find and receipt) is taken out of the URL.
     The notices are drawn here, on every page, find and receipt included (they draw no
     filters)."""
     query = {k: st.query_params.get(k) for k in st.query_params}
-    parsed = params.read(query, page=page, all_periods=all_periods, programmes=programmes, regions=regions)
+    parsed = params.read(
+        query,
+        page=page,
+        all_periods=all_periods,
+        programmes=programmes,
+        regions=regions,
+        default_period=lambda programme, ptype: coverage.default_period(programme, ptype, all_periods),
+    )
     for key, values in parsed.notices:
         st.info(t(key, lang, **values))
     for key in parsed.drop:
@@ -199,20 +227,29 @@ def chrome(page: str) -> Context | None:
         empty_store(lang)
         return None
     url = _url()
-    all_periods = _periods(url, release["id"])
+    release_periods = _periods(url, release["id"])
     labels = _labels(url, release["id"])
     names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
-    programmes = sorted(c for (d, c) in names if d == "programme")
+    coverage = _coverage(url, release["id"], release["as_of"])
+    # a programme with no data at all has nothing to show: it is not offered
+    programmes = [c for c in sorted(c for (d, c) in names if d == "programme") if c in coverage.spans]
     if "_portal_init" not in st.session_state:
         regions = [c for (d, c) in names if d == "region"]
-        _first_run_params(all_periods, programmes, regions, lang, page)
+        _first_run_params(release_periods, programmes, regions, lang, page, coverage)
         st.session_state["_portal_init"] = True
 
     if page in NO_FILTER_PAGES:  # keep the filters' values for the next page, draw none
         for key in ("w_programme", "w_ptype", "w_period"):
             st.session_state[key] = st.session_state.get(key, "all")
         return _finish(
-            page, lang, release, names, all_periods, st.session_state["w_programme"], st.session_state["w_period"]
+            page,
+            lang,
+            release,
+            names,
+            release_periods,
+            st.session_state["w_programme"],
+            st.session_state["w_period"],
+            coverage,
         )
     side = st.sidebar
     side.subheader(t("filter.heading", lang))
@@ -228,9 +265,14 @@ def chrome(page: str) -> Context | None:
         t("filter.period_type", lang), periods.PERIOD_TYPES, format_func=lambda c: t(f"ptype.{c}", lang), key="w_ptype"
     )
     ptype = st.session_state["w_ptype"]
+    all_periods = coverage.periods(st.session_state["w_programme"], release_periods)
     options = [p for p in all_periods if periods.period_type(p) == ptype][::-1] or ["all"]
-    if st.session_state.get("w_period") not in options:
-        st.session_state["w_period"] = options[0]
+    wanted = st.session_state.get("w_period")
+    if wanted not in options:
+        shown = coverage.default_period(st.session_state["w_programme"], ptype, release_periods)
+        st.session_state["w_period"] = shown
+        if wanted in release_periods and periods.period_type(wanted) == ptype:  # kept from another programme
+            _outside_notice(coverage, st.session_state["w_programme"], wanted, shown, lang, names)
     if ptype != "all":
         side.selectbox(
             t("filter.period", lang), options, format_func=lambda p: formatting.period(p, lang), key="w_period"
@@ -266,6 +308,7 @@ def chrome(page: str) -> Context | None:
         names=names,
         all_periods=all_periods,
         region_codes=region_codes,
+        coverage=coverage,
     )
     _write_params(ctx)
     st.session_state["_portal_ctx"] = ctx
@@ -273,7 +316,24 @@ def chrome(page: str) -> Context | None:
     return ctx
 
 
-def _finish(page, lang, release, names, all_periods, programme, period) -> Context:
+def _outside_notice(coverage: Coverage, programme: str, wanted: str, shown: str, lang: str, names: dict) -> None:
+    first, last = coverage.first_day(programme), coverage.last_day(programme)
+    if first is None:
+        return
+    st.info(
+        t(
+            "coverage.outside",
+            lang,
+            programme=charts.label("programme", programme, lang, names),
+            period=formatting.period(wanted, lang),
+            first=formatting.date(first, lang),
+            last=formatting.date(last, lang),
+            shown=formatting.period(shown, lang),
+        )
+    )
+
+
+def _finish(page, lang, release, names, all_periods, programme, period, coverage) -> Context:
     """The context of a page without filters (find, receipt): the language in the URL, the
     page's own parameters left as they are."""
     ctx = Context(
@@ -286,6 +346,7 @@ def _finish(page, lang, release, names, all_periods, programme, period) -> Conte
         region=None,
         names=names,
         all_periods=all_periods,
+        coverage=coverage,
     )
     _write_params(ctx)
     st.session_state["_portal_ctx"] = ctx
@@ -377,9 +438,55 @@ def page_cells(figures: tuple[str, ...], *, trend: bool = True) -> tuple[pd.Data
     return cells(figures, sorted({*keys, ctx.period, *previous_of(ctx)})), keys
 
 
+def markdown_text(text: str) -> str:
+    """Text (a sentence holding names from staff files) shown inside markdown as itself."""
+    return params.escape_markdown(text)
+
+
+def present(figures) -> tuple[str, ...]:
+    """The figures the chosen programme has at all (a volunteer-only programme raises nothing)."""
+    ctx = context()
+    return tuple(f for f in figures if ctx.has(f))
+
+
+def coverage_notes(figures, *, period: str | None = None) -> bool:
+    """What a page says about the view before its figures: in one line, what the programme
+    does not do where some of the page's figures are not its; for all programmes, which
+    programmes have not reported for the period yet. False when the page has nothing to show."""
+    ctx = context()
+    if ctx.coverage is None:
+        return True
+    if len(present(figures)) < len(tuple(figures)):
+        line = families_text(ctx.families(), ctx.lang, programme=ctx.programme)
+        if line:
+            st.info(line, icon=":material/info:")
+    period = period or ctx.period
+    if ctx.programme == "all":
+        waiting = ctx.coverage.pending(period)
+        if waiting:
+            items = [
+                t(
+                    "coverage.pending_item",
+                    ctx.lang,
+                    name=params.escape_markdown(charts.label("programme", p, ctx.lang, ctx.names)),
+                    as_of=formatting.date(ctx.coverage.last_day(p), ctx.lang),
+                )
+                for p in waiting
+            ]
+            separator = t("coverage.item_separator", ctx.lang)
+            st.info(t("coverage.pending", ctx.lang, period=ctx.period_name(period), programmes=separator.join(items)))
+    elif (last := ctx.coverage.last_day(ctx.programme)) and last < ctx.release["as_of"]:
+        st.caption(t("coverage.programme_as_of", ctx.lang, as_of=formatting.date(last, ctx.lang)))
+    return bool(present(figures))
+
+
 def headline_row(frame: pd.DataFrame, figures: tuple[str, ...], *, where: dict | None = None) -> None:
-    """The headline figures side by side, each with its change vs the prior period."""
-    for figure, column in zip(figures, st.columns(len(figures)), strict=True):
+    """The headline figures the programme has, side by side, each with its change vs the
+    prior period."""
+    shown = present(figures)
+    if not shown:
+        return
+    for figure, column in zip(shown, st.columns(len(shown)), strict=True):
         metric(frame, figure, where=where, container=column)
 
 
@@ -398,15 +505,25 @@ def history() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def previous_of(ctx: Context) -> list[str]:
-    """The period before the chosen one (for the change shown beside a headline), if any."""
-    prev = periods.previous(ctx.period) if ctx.period != "all" else None
+    """The period a headline's change is taken against (``comparable_previous``), if any."""
+    prev = comparable_previous(ctx)
     return [prev] if prev else []
 
 
 def trend_periods(ctx: Context) -> list[str]:
-    """The periods a trend runs over: every period of the chosen type (years when 'all')."""
+    """The periods a trend runs over: every period of the chosen type (years when 'all') the
+    programme has data for, up to the last one every programme of the view has reported."""
     kind = "year" if ctx.ptype == "all" else ctx.ptype
-    return ctx.periods_of_type(kind)
+    keys = ctx.periods_of_type(kind)
+    return ctx.coverage.trend(ctx.programme, keys) if ctx.coverage else keys
+
+
+def comparable_previous(ctx: Context) -> str | None:
+    """The period a headline's change is taken against, where it compares like with like."""
+    prev = periods.previous(ctx.period) if ctx.period != "all" else None
+    if prev is None or (ctx.coverage and not ctx.coverage.comparable(ctx.programme, ctx.period, prev)):
+        return None
+    return prev
 
 
 # ---------------------------------------------------------------- blocks a page lays out
@@ -425,10 +542,10 @@ def _metric(frame: pd.DataFrame, figure: str, where: dict | None) -> tuple[str, 
     ctx = context()
     fig = BY_KEY[figure]
     now = charts.select(frame, figure, ctx.period, where=where)
-    prev_key = periods.previous(ctx.period) if ctx.period != "all" else None
+    prev_key = comparable_previous(ctx)
     prev = charts.select(frame, figure, prev_key, where=where) if prev_key else now.iloc[0:0]
     if now.empty:
-        return fig.name(ctx.lang), "—", None, fig.definition(ctx.lang)
+        return fig.name(ctx.lang), absent_text(frame, figure, where), None, fig.definition(ctx.lang)
     row = now.iloc[0]
     text = formatting.cell(figure, row["value"], row["status"], ctx.lang, ctx.k, reason=row["reason"])
     delta = None
@@ -441,6 +558,18 @@ def _metric(frame: pd.DataFrame, figure: str, where: dict | None) -> tuple[str, 
     if row["status"] != "published":
         help_text += "\n\n" + formatting.reason(row["reason"] or "primary", ctx.lang, ctx.k)
     return fig.name(ctx.lang), text, delta, help_text
+
+
+def absent_text(frame: pd.DataFrame, figure: str, where: dict | None = None) -> str:
+    """Words for a headline with no cell: a ratio whose denominator is zero ("no child was paid
+    in this period"), or a period the programme has not reported for. Never "—", 0 or NaN."""
+    from portal.figures import BY_KEY
+
+    ctx = context()
+    ratio = BY_KEY[figure].ratio
+    if ratio and not charts.select(frame, ratio[1], ctx.period, where=where).empty:
+        return t(f"cell.no_denominator.{figure}", ctx.lang)
+    return t("cell.not_reported", ctx.lang)
 
 
 def has_withheld_parts(frame: pd.DataFrame, figure: str, by: tuple[str, ...], where: dict | None = None) -> bool:
@@ -523,11 +652,11 @@ def chart_block(
     show(drawn, key=key)
 
 
-def show(drawn: Drawn | None, *, key: str) -> None:
-    """Draw a chart block built by ``_draw`` (or say that the view has no data)."""
+def show(drawn: Drawn | str | None, *, key: str) -> None:
+    """Draw a chart block built by ``_draw``; a chart with nothing to draw is a sentence."""
     ctx = context()
-    if drawn is None:
-        st.info(t("notice.no_data_view", ctx.lang))
+    if drawn is None or isinstance(drawn, str):
+        st.info(drawn or t("notice.no_data_view", ctx.lang))
         return
     _chart(drawn)
     st.caption(drawn.caption)
@@ -594,16 +723,25 @@ def figure_name(figure: str) -> str:
 def bar_block(
     frame: pd.DataFrame, figure: str, by: str, *, key: str, title: str, where: dict | None = None, rank=False
 ):
-    """Bars of a breakdown of the chosen period, with everything chart_block adds."""
+    """Bars of a breakdown of the chosen period, with everything chart_block adds; nothing for
+    a figure the programme does not have (the page says so once, in ``coverage_notes``)."""
     ctx = context()
+    if not ctx.has(figure):
+        return
     show(_per_view(_identity(ctx, key), lambda: _bar(frame, figure, by, title=title, where=where, rank=rank)), key=key)
 
 
-def _bar(frame: pd.DataFrame, figure: str, by: str, *, title: str, where: dict | None, rank: bool) -> Drawn | None:
+def _bar(
+    frame: pd.DataFrame, figure: str, by: str, *, title: str, where: dict | None, rank: bool
+) -> Drawn | str | None:
     from portal.figures import BY_KEY
 
     ctx = context()
     view = charts.select(frame, figure, ctx.period, by=(by,), where=where)
+    if view.empty:
+        return None
+    if (view["status"] == "published").all() and (view["value"] == 0).all():
+        return t("chart.all_zero", ctx.lang, figure=BY_KEY[figure].name(ctx.lang), period=ctx.period_name())
     colors = ctx.region_colors() if by == "region" else None
     chart = charts.bar(view, figure, by, ctx.lang, ctx.k, title=title, names=ctx.names, colors=colors, rank=rank)
     withheld = int((view["status"] != "published").sum())
@@ -621,7 +759,10 @@ def _bar(frame: pd.DataFrame, figure: str, by: str, *, title: str, where: dict |
 
 
 def trend_block(frame: pd.DataFrame, figures: list[str], *, key: str, title: str, where: dict | None = None):
+    """A trend of the figures the programme has (none: nothing is drawn)."""
     ctx = context()
+    if not present(figures):
+        return
     show(_per_view(_identity(ctx, key), lambda: _trend(frame, figures, title=title, where=where)), key=key)
 
 
@@ -630,7 +771,12 @@ def _trend(frame: pd.DataFrame, figures: list[str], *, title: str, where: dict |
 
     ctx = context()
     keys = trend_periods(ctx)
+    figures = [f for f in figures if ctx.has(f)]
+    if not figures or not keys:
+        return None
     view = pd.concat([charts.over_time(frame, f, keys, where=where) for f in figures], ignore_index=True)
+    if view.empty:
+        return None
     chart = charts.trend(view, ctx.lang, ctx.k, title=title)
     caption = t(
         "chart.description_trend",
@@ -833,7 +979,11 @@ def board_period(ctx: Context) -> str:
     holding = [q for q in quarters if ctx.period in periods.children_of(q)]  # a month's own quarter
     if holding:
         return holding[0]
-    return quarters[-1] if quarters else ctx.period
+    if not quarters:
+        return ctx.period
+    kind = periods.period_type(quarters[-1])
+    # the latest that every programme of the view has reported for
+    return ctx.coverage.default_period(ctx.programme, kind, ctx.all_periods) if ctx.coverage else quarters[-1]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -1014,7 +1164,7 @@ def draw_slide(view, slide: tuple[str, object]) -> None:
     kind, payload = slide
     if kind == "headlines":
         st.header(t("board.headlines", ctx.lang))
-        if view.prior:
+        if view.comparable(view.prior):
             st.caption(t("board.deltas_vs", ctx.lang, previous=formatting.period(view.prior, ctx.lang)))
         rows = list(payload)
         for start in range(0, len(rows), 3):

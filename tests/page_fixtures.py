@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from portal import periods, stores
 from portal.db import make_engine
-from portal.figures import FIGURES
-from portal.models.published import Cell, Label, Release, ReleaseBatch, Standard
+from portal.figures import DATA_FAMILIES, FIGURES
+from portal.models.published import Cell, Coverage, Label, Release, ReleaseBatch, Standard
 from portal.vocab import DIMENSIONS, VOCAB_DIMENSIONS, vocabulary
 from tests.keys import FIXTURE_KEY, trust_key
 
@@ -134,8 +134,10 @@ def build(path: Path, *, seed: int = 7, sample: bool = True, as_of: dt.date | No
                 combos = list(itertools.product(*(codes[d] for d in breakdown))) if breakdown else [()]
                 for period in grid:
                     for combo in combos:
-                        withheld = (bool(breakdown) and rng.random() < 0.2) or (not breakdown and rng.random() < 0.05)
-                        zero = not withheld and rng.random() < 0.05
+                        # headlines are always published (privacy.md); an all-time total is not
+                        # zero (the programme has that figure at all)
+                        withheld = bool(breakdown) and rng.random() < 0.2
+                        zero = not withheld and rng.random() < 0.05 and (bool(breakdown) or period != "all")
                         row = {
                             "release_id": release_id,
                             "figure": figure.key,
@@ -148,8 +150,15 @@ def build(path: Path, *, seed: int = 7, sample: bool = True, as_of: dt.date | No
                         }
                         row.update(dict(zip(breakdown, combo, strict=True)))
                         rows.append(row)
+    first = dt.date(2022, 1, 1)
+    coverage = [
+        dict(release_id=release_id, programme=p, family=f, first_day=first, last_day=as_of)
+        for p in ("all", *PROGRAMMES)
+        for f in DATA_FAMILIES
+    ]
     with engine.begin() as connection:
         connection.execute(insert(Cell), rows)
+        connection.execute(insert(Coverage), coverage)
     engine.dispose()
     return PageStore(url=url, release_id=release_id, k=k, as_of=as_of)
 

@@ -20,7 +20,7 @@ import pytest
 
 from portal import board, formatting, periods
 from portal.figures import BY_KEY
-from portal.i18n import LANGS
+from portal.i18n import LANGS, t
 from portal.vocab import DIMENSIONS, vocabulary
 
 from .conftest import ROOT
@@ -87,14 +87,20 @@ def _total(document: dict, figure: str, period: str | None, programme: str = "al
     return None
 
 
-def _shown(cell: dict | None, lang: str, k: int) -> str:
-    if cell is None:
-        return board.DASH
-    return formatting.cell(cell["figure"], cell["value"], cell["status"], lang, k, reason=cell["reason"])
+def _shown(document: dict, figure: str, period: str, lang: str, k: int, **dims) -> str:
+    """What the pack must print for a cell: its value or withheld label; where the cell does
+    not exist, words (a ratio over zero, a period not reported), never a dash or a zero."""
+    cell = _total(document, figure, period, **dims)
+    if cell is not None:
+        return formatting.cell(cell["figure"], cell["value"], cell["status"], lang, k, reason=cell["reason"])
+    ratio = BY_KEY[figure].ratio
+    if ratio and _total(document, ratio[1], period, **dims) is not None:
+        return t(f"cell.no_denominator.{figure}", lang)
+    return t("cell.not_reported", lang)
 
 
 def _withheld_labels(lang: str, k: int) -> set[str]:
-    return {formatting.withheld(k, lang, reason) for reason in (None, "dominance")}
+    return {t("cell.withheld", lang, k=k), t("cell.status_withheld", lang)}
 
 
 def _columns(line: str) -> list[str]:
@@ -130,12 +136,13 @@ def test_headline_rows_are_the_published_cells(packs, figures_json, lang):
         if now is None:
             continue
         row = rows[BY_KEY[figure].name(lang)]
-        assert row[1] == _shown(now, lang, k), figure
-        assert row[2] == _shown(_total(figures_json, figure, prior), lang, k), figure
-        assert row[5] == _shown(_total(figures_json, figure, last), lang, k), figure
-        for before, change, pct in ((row[2], row[3], row[4]), (row[5], row[6], row[7])):
-            if {row[1], before} & _withheld_labels(lang, k) or before == board.DASH:
-                assert change == pct == board.DASH  # no difference with a withheld side
+        assert row[1] == _shown(figures_json, figure, period, lang, k), figure
+        assert row[2] == _shown(figures_json, figure, prior, lang, k), figure
+        assert row[5] == _shown(figures_json, figure, last, lang, k), figure
+        assert board.DASH not in (row[1], row[2], row[5])
+        for before, change, pct, then in ((row[2], row[3], row[4], prior), (row[5], row[6], row[7], last)):
+            if _total(figures_json, figure, then) is None or {row[1], before} & _withheld_labels(lang, k):
+                assert change == pct == board.DASH  # no difference with a withheld or absent side
             else:
                 assert change[0] in "+-±", (figure, change)
         checked += 1
@@ -149,30 +156,35 @@ def test_stage_table_carries_each_stage_as_published(packs, figures_json, lang):
     stages = {c["stage"] for c in figures_json["cells"] if c["stage"] and c["period"] == period and not c["region"]}
     assert stages
     for stage in stages:
-        expected = [_shown(_total(figures_json, f, period, stage=stage), lang, k) for f in board.STAGE_FIGURES]
+        expected = [_shown(figures_json, f, period, lang, k, stage=stage) for f in board.STAGE_FIGURES]
         row = " ".join([vocabulary("stage").label(stage, lang), *expected])
         assert row in text, row
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_withheld_figures_are_explained_never_zero(packs, figures_json, lang):
+    """Headlines are never withheld; every withheld label the pack shows (in the stage table)
+    is explained once with its reason; a pack showing none says so."""
     period, out = packs
     text, k = "".join(out[lang]["text"].split()), figures_json["k"]
-    withheld = [
+    cells = [c for c in figures_json["cells"] if c["programme"] == "all" and c["period"] == period]
+    headlines = [c for c in cells if c["figure"] in board.HEADLINES and not any(c[d] for d in DIMENSIONS)]
+    assert headlines and all(c["status"] == "published" for c in headlines)
+    stages = [
         c
-        for c in figures_json["cells"]
-        if c["programme"] == "all" and c["period"] == period and c["status"] == "withheld"
+        for c in cells
+        if c["figure"] in board.STAGE_FIGURES and c["stage"] and not any(c[d] for d in DIMENSIONS if d != "stage")
     ]
-    assert withheld, "the sample withholds some cells of the quarter"
-    # the notes say what each kind of withheld figure reads, and why
-    reasons = ("primary", "dominance", "complementary", "geography")
-    explained = [
-        r
-        for r in reasons
-        if "".join(f"“{formatting.withheld(k, lang, r)}”：{formatting.reason(r, lang, k)}".split()) in text
-        or "".join(f"“{formatting.withheld(k, lang, r)}”: {formatting.reason(r, lang, k)}".split()) in text
-    ]
-    assert explained, "the notes explain why figures are withheld"
+    shown = {
+        (formatting.withheld(k, lang, c["reason"], c["figure"]), c["reason"])
+        for c in stages
+        if c["status"] != "published"
+    }
+    for label, reason in shown:
+        line = f"“{label}”{'：' if lang == 'zh' else ': '}{formatting.reason(reason, lang, k)}"
+        assert "".join(line.split()) in text, line
+    if not shown:
+        assert "".join(t("board.note_no_withheld", lang).split()) in text
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -65,10 +65,11 @@ def test_bar_data_is_the_view(store, cells, figure, dim, lang):
     same_cells(data, view)
     withheld = data[data.status != "published"]
     assert withheld["value"].isna().all(), "withheld cell charted as a number"
-    # a small cell reads "fewer than K"; one withheld for another reason reads "withheld"
+    # a small count of people reads "fewer than K"; money, hours, visits and a cell withheld
+    # for another reason read "withheld"
     for text, reason in zip(withheld["text"], withheld["reason"], strict=True):
-        assert text == formatting.withheld(store.k, lang, reason) and (str(store.k) in text) == (
-            reason in formatting.SMALL_CELL_REASONS
+        assert text == formatting.withheld(store.k, lang, reason, figure) and (str(store.k) in text) == (
+            reason in formatting.SMALL_CELL_REASONS and formatting.counts_people(figure)
         )
     assert all(text for text in withheld["note"]), "a withheld cell needs a reason in its tooltip"
     spec = chart.to_dict()
@@ -135,6 +136,7 @@ def test_table_twin_matches_chart(store, cells):
     assert len(table) == len(view)
     for text, status, reason in zip(table.iloc[:, 2], view.status, view.reason, strict=True):
         if status != "published":
-            assert text == formatting.withheld(store.k, "en", reason)
+            assert text == formatting.withheld(store.k, "en", reason, "funds_disbursed")
+            assert str(store.k) not in text  # money is never "fewer than K"
         else:
             assert not math.isnan(float(text.strip("¥").replace(",", "")))

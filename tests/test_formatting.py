@@ -50,7 +50,9 @@ def test_withheld_is_never_a_number(value, k):
     for figure in FIGURES:
         for lang in ("zh", "en"):
             text = formatting.cell(figure.key, None, "withheld", lang, k)
-            assert str(k) in text and text != "0"
+            # a small count of people says how small; money, hours and averages say "withheld"
+            assert (str(k) in text) == formatting.counts_people(figure.key) and text != "0"
+            assert text in (t("cell.withheld", lang, k=k), t("cell.status_withheld", lang))
             # a withheld status wins even if a value slipped through
             assert formatting.cell(figure.key, float(value), "withheld", lang, k) == text
 
@@ -58,13 +60,16 @@ def test_withheld_is_never_a_number(value, k):
 @pytest.mark.parametrize("reason", ["dominance", "complementary", "geography"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_only_small_cells_read_fewer_than_k(reason, lang):
-    """A money cell withheld for a dominant donor, a region kept private or a cell withheld to
-    protect another can stand for many people: it reads "withheld", not "fewer than K"."""
+    """A cell withheld for a dominant donor, a region kept private or to protect another cell
+    can stand for many people: it reads "withheld", not "fewer than K". So does the money of a
+    small cell: an amount is not a count of fewer than K."""
     k = 10
-    small = formatting.cell("funds_raised", None, "withheld", lang, k, reason="primary")
-    other = formatting.cell("funds_raised", None, "withheld", lang, k, reason=reason)
+    small = formatting.cell("children_served", None, "withheld", lang, k, reason="primary")
+    other = formatting.cell("children_served", None, "withheld", lang, k, reason=reason)
+    money = formatting.cell("funds_disbursed", None, "withheld", lang, k, reason="primary")
     assert small == t("cell.withheld", lang, k=k) and str(k) in small
     assert other == t("cell.status_withheld", lang) and str(k) not in other and other != "0"
+    assert money == t("cell.status_withheld", lang)
     assert formatting.reason(reason, lang, k) != formatting.reason("primary", lang, k)
 
 
