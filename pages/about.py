@@ -63,6 +63,7 @@ st.write(t("about.methodology_body", lang))
 st.header(t("about.privacy", lang))
 st.markdown(t("about.privacy_kept", lang))
 st.markdown(t("about.privacy_published", lang))
+st.markdown(t("about.privacy_headlines", lang))
 st.markdown(t("about.privacy_k", lang, k=ctx.k, k_minus=ctx.k - 1))
 st.markdown(t("about.privacy_method", lang))
 

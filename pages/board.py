@@ -31,9 +31,10 @@ else:
     if view.comparable(view.prior):
         st.caption(t("board.deltas_vs", lang, previous=formatting.period(view.prior, lang)))
     text = ui.board_text(view, period)
-    columns = st.columns(4)
+    across = min(4, max(len(text.rows), 1))  # two figures take half the width each, not a quarter
+    columns = st.columns(across)
     for i, row in enumerate(text.rows):
-        ui.board_metric(row, view, container=columns[i % 4])
+        ui.board_metric(row, view, container=columns[i % across])
     st.header(t("board.changes", lang))
     st.markdown("\n".join(f"- {sentence}" for sentence in text.changes) or t("board.no_changes", lang))
     st.dataframe(text.headlines, hide_index=True, width="stretch")

@@ -407,7 +407,8 @@ def board_charts(board: Board, lang: str) -> list[BoardChart]:
     for figure in ("balance", "disbursement_rate", "volunteer_hours"):
         view = charts.over_time(board.cells, figure, trend)
         if board.has(figure) and (view["status"] == "published").any():  # nothing but withheld says nothing
-            title = t("board.over_time", lang, figure=BY_KEY[figure].name(lang))
+            words = "board.over_time" if BY_KEY[figure].to_date else "board.per_period"
+            title = t(words, lang, figure=BY_KEY[figure].name(lang))
             out.append(BoardChart(figure, title, charts.trend(view, lang, k, title=title), view))
     served = charts.select(board.cells, "children_served", board.period, by=("stage",))
     if not served.empty:

@@ -188,7 +188,15 @@ def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None)
     except publish.NothingToPublish as exc:
         raise CliError(say("nothing_to_publish", lang)) from exc
     except suppress.AuditFailure as exc:
-        raise CliError(say("audit_failed", lang, detail=str(exc)), code=1) from exc
+        from portal import formatting
+        from portal.figures import BY_KEY
+
+        cell = exc.cell
+        figure = BY_KEY[cell["figure"]].name(lang) if cell.get("figure") in BY_KEY else cell.get("figure", "?")
+        period = formatting.period(cell["period"], lang) if cell.get("period") else "?"
+        raise CliError(
+            say("audit_failed", lang, figure=figure, programme=cell.get("programme", "?"), period=period), code=1
+        ) from exc
     print(
         say(
             "publish_done",

@@ -24,9 +24,10 @@ from portal import periods
 from portal.figures import BY_KEY, DATA_FAMILIES, has_family
 
 ALL = "all"
-# A programme whose data reaches within a year of the release's as-of date is still running;
-# one that stopped earlier has ended, and is not waited for.
-ACTIVE_DAYS = 366
+# Charities disclose a project's progress at least every three months (Charity Law): a
+# programme whose data stops more than that before the release's as-of date has ended (or is
+# overdue) and is not waited for; one within it is still reporting.
+ACTIVE_DAYS = 92
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,13 @@ class Coverage:
 
     def trend(self, programme: str, keys: list[str]) -> list[str]:
         """The periods a trend of the view draws: those it has data for, ending with the last
-        complete one (a period some programme has not reported yet would read as a fall)."""
+        complete one (a period some programme has not reported yet would read as a fall);
+        a programme with no complete period at all (one month of data) keeps what it has."""
         shown = self.periods(programme, keys)
-        while shown and not self.complete(programme, shown[-1]):
-            shown.pop()
-        return shown
+        complete = [key for key in shown if self.complete(programme, key)]
+        if not complete:
+            return shown
+        return shown[: shown.index(complete[-1]) + 1]
 
 
 def _day(value) -> dt.date:

@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from portal import charts, downloads, formatting, params, periods, pseudonym, queries
-from portal.coverage import Coverage, families_text
+from portal.coverage import ACTIVE_DAYS, Coverage, families_text
 from portal.db import is_sqlite, make_engine
 from portal.i18n import LANGS, t
 from portal.settings import get_settings
@@ -28,7 +28,7 @@ log = logging.getLogger("portal.ui")
 # the parameters each page reads from its URL, and how: portal/params.py
 PARAMS, PAGE_PARAMS = params.PARAMS, params.PAGE_PARAMS
 NO_FILTER_PAGES, REGION_PAGES = params.NO_FILTER_PAGES, params.REGION_PAGES
-STALE_AFTER_DAYS = 92  # charities disclose progress at least every three months
+STALE_AFTER_DAYS = ACTIVE_DAYS  # charities disclose progress at least every three months
 
 
 # ---------------------------------------------------------------- cached store access

@@ -24,6 +24,9 @@ from tests.keys import FIXTURE_KEY, trust_key
 PROGRAMMES = ("TP-ALPHA", "TP-BETA")
 REGIONS = ("990101", "990102", "990103", "990104")
 CITY = "990100"
+# county names sharing no word or digit with the programmes' names or the vocabularies (a
+# search for "Test programme … University year 4" must not find "Test district 4")
+DISTRICTS = (("东岸区", "Eastbank"), ("西田区", "Westfield"), ("北门区", "Northgate"), ("南湖区", "Southlake"))
 
 
 @dataclass
@@ -109,8 +112,8 @@ def build(path: Path, *, seed: int = 7, sample: bool = True, as_of: dt.date | No
                     release_id=release_id,
                     dimension="region",
                     code=code,
-                    name_zh=f"测试{i + 1}区",
-                    name_en=f"Test district {i + 1}",
+                    name_zh=DISTRICTS[i][0],
+                    name_en=DISTRICTS[i][1],
                     parent_code=CITY,
                 )
             )

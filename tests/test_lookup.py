@@ -64,8 +64,9 @@ def test_withheld_cells_say_so_with_their_reason(index, lang):
     k = index.release["k"]
     for row in withheld:
         shown = index.describe(lookup.CellKey.of(row), lang)
-        # "fewer than K" only where the cell is small; other withheld cells can stand for many
-        small = row["reason"] == "primary"
+        # "fewer than K" only for a small count of people; other withheld cells (its money, or
+        # a cell withheld for another reason) can stand for many
+        small = row["reason"] == "primary" and formatting.counts_people(row["figure"])
         assert shown["value"] == (t("cell.withheld", lang, k=k) if small else t("cell.status_withheld", lang))
         assert shown["withheld"] == formatting.reason(row["reason"], lang, k)
         assert shown["withheld"]

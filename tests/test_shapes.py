@@ -286,3 +286,31 @@ def test_random_small_programmes_publish_with_every_headline(tmp_path_factory, p
     assert (_headlines(cells)["status"] == "published").all()
     report = red_team.attack({result.release_id: cells}, {result.release_id: K})
     assert not report.sensitive(), report.sensitive()[:3]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refused_publish_says_what_to_do_in_the_users_language(tmp_path, monkeypatch, capsys, lang):
+    """Should the audit ever refuse, the operator reads why and what to do in their language,
+    with the figure's name (not its code) and no English inside a Chinese message."""
+    from portal import cli, suppress
+
+    deployment = new_deployment(tmp_path / "data")
+    load_frames(deployment, shapes.frames([shapes.UNDER_K]), tmp_path / "raw")
+    for name, value in deployment.env().items():
+        if name.startswith("PORTAL_"):
+            monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    cell = {"figure": "child_times", "programme": shapes.UNDER_K.code, "period": "2023"}
+
+    def refuse(**_):
+        raise suppress.AuditFailure("withheld cell child_times / x / 2023 can be solved for", cell)
+
+    monkeypatch.setattr(publish, "publish", refuse)
+    assert cli.main(["--lang", lang, "publish"]) == 1
+    err = capsys.readouterr().err
+    get_settings.cache_clear()
+    assert BY_KEY["child_times"].name(lang) in err and shapes.UNDER_K.code in err
+    assert "child_times" not in err and "solved for" not in err and "Traceback" not in err
+    if lang == "zh":
+        assert not re.search(r"[A-Za-z]{3,}", err.replace(shapes.UNDER_K.code, "")), err
+    assert queries.current_release(engine=deployment.published) is None

@@ -1,0 +1,112 @@
+"""Look before you stop: screenshots of the portal's pages as visitors see them.
+
+    python -m tools.screenshots --store sqlite:///data/portal.db [--programme CZ-HOSPITAL …]
+        [--page overview …] [--size desktop|phone|projector …] [--lang zh|en …] [--out DIR]
+
+Starts the portal on the store (``python -m portal.serve``), opens each page × programme ×
+language × size in Debian's chromium (Playwright) and writes full-page PNGs to
+``artifacts/screenshots/look/`` (git-ignored), named page-programme-lang-size.png, then prints
+every headline it read, so a withheld, ¥0, NaN or "—" headline is seen at once."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"desktop": (1366, 900), "phone": (390, 844), "projector": (1920, 1080)}
+PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "board", "about")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the portal did not start on {base}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.screenshots", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", required=True, help="SQLAlchemy URL of the published store")
+    parser.add_argument("--programme", action="append", default=None, help="programme code (default: all)")
+    parser.add_argument("--page", action="append", default=None, choices=PAGES)
+    parser.add_argument("--size", action="append", default=None, choices=list(SIZES))
+    parser.add_argument("--lang", action="append", default=None, choices=["zh", "en"])
+    parser.add_argument("--query", default="", help="more URL parameters, e.g. period=2023-Q4")
+    parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "screenshots" / "look")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    env = {**os.environ, "PORTAL_PUBLISHED_URL": args.store}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            for size in args.size or ["desktop", "phone"]:
+                width, height = SIZES[size]
+                tab = browser.new_page(viewport={"width": width, "height": height})
+                for programme in args.programme or ["all"]:
+                    for lang in args.lang or ["zh", "en"]:
+                        for page in args.page or ["overview", "funds_raised", "board"]:
+                            path = "" if page == "overview" else page
+                            extra = f"&{args.query}" if args.query else ""
+                            tab.goto(f"{base}/{path}?lang={lang}&programme={programme}{extra}")
+                            tab.wait_for_selector('[data-testid="stMain"] h1', timeout=30000)
+                            tab.wait_for_function(
+                                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000
+                            )
+                            tab.wait_for_timeout(1500)
+                            name = args.out / f"{page}-{programme}-{lang}-{size}.png"
+                            # Streamlit scrolls inside its main block: grow the window to it
+                            tall = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                            tab.set_viewport_size({"width": width, "height": max(height, min(int(tall), 12000))})
+                            tab.wait_for_timeout(1200)
+                            tab.screenshot(path=str(name))
+                            tab.set_viewport_size({"width": width, "height": height})
+                            labels = tab.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+                            values = tab.locator('[data-testid="stMetricValue"]').all_inner_texts()
+                            read = "; ".join(f"{a}={b}" for a, b in zip(labels, values, strict=False))
+                            print(f"{name.name}: {read}")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
