@@ -137,9 +137,9 @@ class Board:
         if period is None:
             return DASH
         ratio = BY_KEY[figure].ratio
-        if ratio and self.cell(ratio[1], period, where) is not None:
-            return t(f"cell.no_denominator.{figure}", lang)
-        return t("cell.not_reported", lang)
+        return formatting.absent(
+            figure, lang, denominator=bool(ratio) and self.cell(ratio[1], period, where) is not None
+        )
 
     # ------------------------------------------------------------ words around it
 

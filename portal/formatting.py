@@ -95,6 +95,14 @@ def cell(figure: str, val, status: str, lang: str, k: int, *, reason: str | None
     return value(figure, float(val), lang, with_unit=with_unit)
 
 
+def absent(figure: str, lang: str, *, denominator: bool) -> str:
+    """Words for a cell that does not exist, never "—", 0 or NaN: a ratio whose denominator
+    cell exists (and is zero: "本期无发放 / no payments"), else a period not reported."""
+    if BY_KEY[figure].ratio and denominator:
+        return t(f"cell.no_denominator.{figure}", lang)
+    return t("cell.not_reported", lang)
+
+
 def reason(reason_code: str | None, lang: str, k: int) -> str:
     """Why a cell is withheld (tooltip text); empty for a published cell."""
     if not reason_code:

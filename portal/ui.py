@@ -324,7 +324,7 @@ def _outside_notice(coverage: Coverage, programme: str, wanted: str, shown: str,
         t(
             "coverage.outside",
             lang,
-            programme=charts.label("programme", programme, lang, names),
+            programme=params.escape_markdown(charts.label("programme", programme, lang, names)),
             period=formatting.period(wanted, lang),
             first=formatting.date(first, lang),
             last=formatting.date(last, lang),
@@ -561,15 +561,13 @@ def _metric(frame: pd.DataFrame, figure: str, where: dict | None) -> tuple[str, 
 
 
 def absent_text(frame: pd.DataFrame, figure: str, where: dict | None = None) -> str:
-    """Words for a headline with no cell: a ratio whose denominator is zero ("no child was paid
-    in this period"), or a period the programme has not reported for. Never "—", 0 or NaN."""
+    """Words for a headline with no cell (``formatting.absent``)."""
     from portal.figures import BY_KEY
 
     ctx = context()
     ratio = BY_KEY[figure].ratio
-    if ratio and not charts.select(frame, ratio[1], ctx.period, where=where).empty:
-        return t(f"cell.no_denominator.{figure}", ctx.lang)
-    return t("cell.not_reported", ctx.lang)
+    denominator = bool(ratio) and not charts.select(frame, ratio[1], ctx.period, where=where).empty
+    return formatting.absent(figure, ctx.lang, denominator=denominator)
 
 
 def has_withheld_parts(frame: pd.DataFrame, figure: str, by: tuple[str, ...], where: dict | None = None) -> bool:
