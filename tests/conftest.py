@@ -145,7 +145,7 @@ def browser(server):
     """One headless Chromium for a test module, driving that module's own ``server`` fixture."""
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import ARGS
+    from tools.screenshots import CHROMIUM_ARGS as ARGS
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=server["chromium"], args=ARGS)

@@ -114,3 +114,20 @@ def donation_rows(rng: random.Random, n: int, start: int = 0) -> list[dict]:
             }
         )
     return rows
+
+
+def registered_store(tmp: Path, n: int = 6):
+    """A store with the reference files, ``n`` children of NT-CARE in 海门区 and one of
+    LY-HOSP on the register: (engine, folder, register rows, other programme's rows)."""
+    from loaders import load_file
+
+    engine = new_store(tmp)
+    load_reference(engine, tmp)
+    rng = random.Random(42)
+    register = children_rows(rng, n)
+    for r in register:
+        r["county"] = "海门区"
+    load_file("children", write_dicts(tmp / "register.csv", register), engine=engine, key=KEY)
+    other = children_rows(rng, 1, programme="LY-HOSP")
+    load_file("children", write_dicts(tmp / "register2.csv", other), engine=engine, key=KEY)
+    return engine, tmp, register, other

@@ -11,7 +11,6 @@ import io
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,14 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "about")
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _require_browser() -> str:
@@ -52,20 +43,14 @@ def _require_browser() -> str:
     pytest.skip("no chromium on this machine")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve_portal(url: str, *, env: dict | None = None, log: Path | None = None):
     """The portal on ``url``'s published store, started as deployments start it
     (``python -m portal.serve``: deep links work from the first visit); yields its base URL.
     ``env`` adds to this process's environment; ``log`` keeps the server's output."""
-    from bench.replicas import wait_healthy
+    from bench.replicas import free_port, wait_healthy
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **(env or {}), "PORTAL_PUBLISHED_URL": url}
     log = log or Path(tempfile.mkstemp(prefix="portal-server-", suffix=".log")[1])
     with open(log, "wb") as out:

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from loaders import KINDS, AllRowsRejected, UnusableFile, load_file
 from portal.spreadsheet import FORMULA_START
 from tests.conftest import report_line
-from tests.loader_fixtures import KEY, children_rows, load_reference, new_store, rows_of, snapshot, write_dicts
+from tests.loader_fixtures import KEY, registered_store, rows_of, snapshot
 from tests.test_loaders_rejects import valid_rows
 
 FILES_FUZZED: dict[str, int] = {}
@@ -52,16 +52,7 @@ TABLES = {
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
-    engine = new_store(tmp)
-    load_reference(engine, tmp)
-    rng = random.Random(42)
-    register = children_rows(rng, 6)
-    for r in register:
-        r["county"] = "海门区"
-    load_file("children", write_dicts(tmp / "register.csv", register), engine=engine, key=KEY)
-    other = children_rows(rng, 1, programme="LY-HOSP")
-    load_file("children", write_dicts(tmp / "register2.csv", other), engine=engine, key=KEY)
-    return engine, tmp, register, other
+    return registered_store(tmp, 6)
 
 
 def _good(kind: str, env) -> list[dict]:

@@ -17,9 +17,8 @@ from loaders.core import _messages, id_check_char, mask_id, mask_phone
 from tests.loader_fixtures import (
     KEY,
     children_rows,
-    load_reference,
     make_id,
-    new_store,
+    registered_store,
     rows_of,
     snapshot,
     write_dicts,
@@ -40,16 +39,7 @@ TABLE = {
 
 @pytest.fixture
 def env(tmp_path):
-    engine = new_store(tmp_path)
-    load_reference(engine, tmp_path)
-    rng = random.Random(42)
-    register = children_rows(rng, N)
-    for r in register:
-        r["county"] = "海门区"
-    load_file("children", write_dicts(tmp_path / "register.csv", register), engine=engine, key=KEY)
-    other = children_rows(rng, 1, programme="LY-HOSP")
-    load_file("children", write_dicts(tmp_path / "register2.csv", other), engine=engine, key=KEY)
-    return engine, tmp_path, register, other
+    return registered_store(tmp_path, N)
 
 
 def valid_rows(kind: str, env) -> list[dict]:

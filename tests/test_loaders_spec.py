@@ -29,9 +29,8 @@ from tests.loader_fixtures import (
     PROGRAMMES,
     REGIONS,
     children_rows,
-    load_reference,
     make_id,
-    new_store,
+    registered_store,
     rows_of,
     snapshot,
     write_dicts,
@@ -65,16 +64,7 @@ PERSONAL = re.compile(r"\d{9,}")  # an ID number or a phone, even partly
 
 @pytest.fixture
 def env(tmp_path):
-    engine = new_store(tmp_path)
-    load_reference(engine, tmp_path)
-    rng = random.Random(42)
-    register = children_rows(rng, 6)
-    for r in register:
-        r["county"] = "海门区"
-    load_file("children", write_dicts(tmp_path / "register.csv", register), engine=engine, key=KEY)
-    other = children_rows(rng, 1, programme="LY-HOSP")
-    load_file("children", write_dicts(tmp_path / "register2.csv", other), engine=engine, key=KEY)
-    return engine, tmp_path, register, other
+    return registered_store(tmp_path, 6)
 
 
 def read_rejects(path) -> list[list[str]]:

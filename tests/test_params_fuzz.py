@@ -495,7 +495,7 @@ def fuzz_server(fuzz_store):
 def test_a_real_server_shows_notices_not_tracebacks(fuzz_server, release_lists):
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import ARGS
+    from tools.screenshots import CHROMIUM_ARGS as ARGS
 
     base, chromium = fuzz_server
     with sync_playwright() as p:

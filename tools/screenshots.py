@@ -13,17 +13,15 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"desktop": (1366, 900), "phone": (390, 844), "projector": (1920, 1080)}
 PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "board", "about")
-ARGS = [
+# how Debian's chromium runs headless here (the tests launch it the same way)
+CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -31,24 +29,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the portal did not start on {base}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
+    from bench.replicas import free_port, wait_healthy
+
     args.out.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORTAL_PUBLISHED_URL": args.store}
     server = subprocess.Popen(
         [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
@@ -73,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(base)
+        wait_healthy(base)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
             for size in args.size or ["desktop", "phone"]:
                 width, height = SIZES[size]
                 tab = browser.new_page(viewport={"width": width, "height": height})
