@@ -180,6 +180,9 @@ def build(engine: Engine, *, period: str, programme: str = "all", release_id: st
     )
     if programme != "all" and programme not in coverage.spans:
         raise BoardError("unknown_programme", programme=programme)
+    if not coverage.in_range(programme, period):  # a pack of "not yet reported" helps nobody
+        first, last = coverage.first_day(programme), coverage.last_day(programme)
+        raise BoardError("outside_programme", programme=programme, period=period, first=first, last=last)
     kind = periods.period_type(period)
     of_type = [p for p in coverage.periods(programme, all_periods) if periods.period_type(p) == kind and p <= period]
     trend = coverage.trend(programme, of_type[-TREND_QUARTERS:] if kind == "quarter" else of_type)

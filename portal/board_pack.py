@@ -17,6 +17,7 @@ from fpdf.fonts import FontFace
 
 from portal import board as boards
 from portal import chart_export, fonts, formatting, periods
+from portal.coverage import families_text
 from portal.figures import BY_KEY
 from portal.i18n import t
 
@@ -155,6 +156,10 @@ def _cover(doc: _Document):
     )
     if release["is_sample"]:
         doc.paragraph(t("notice.sample", lang), 12, color=(180, 60, 0))
+    if board.coverage is not None:  # what the programme does not do, in one line
+        line = families_text(board.coverage.families(board.programme), lang, programme=board.programme)
+        if line:
+            doc.paragraph(line, 12)
     doc.paragraph(t("board.cover_note", lang), 11, color=MUTED)
     doc.paragraph(doc.url, 9, color=MUTED)
 
@@ -218,7 +223,7 @@ def _definitions(doc: _Document):
     lang = doc.ui_lang
     doc.add_page()
     doc.heading(t("board.definitions", lang))
-    figures = list(dict.fromkeys((*boards.HEADLINES, *boards.STAGE_FIGURES)))
+    figures = [f for f in dict.fromkeys((*boards.HEADLINES, *boards.STAGE_FIGURES)) if doc.board.has(f)]
     rows = [[BY_KEY[f].name(lang), BY_KEY[f].definition(lang), t(f"unit.{BY_KEY[f].unit}", lang)] for f in figures]
     doc.set_font("cjk", size=10)
     heads = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT)

@@ -314,3 +314,43 @@ def test_a_refused_publish_says_what_to_do_in_the_users_language(tmp_path, monke
     if lang == "zh":
         assert not re.search(r"[A-Za-z]{3,}", err.replace(shapes.UNDER_K.code, "")), err
     assert queries.current_release(engine=deployment.published) is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_board_pack_of_a_volunteer_only_programme(every_shape, tmp_path, lang):
+    """The Changzhou hospital's shape on paper: the cover says in one line what it does not do,
+    the headline rows and definitions are its own figures only, and every row is a number."""
+    import subprocess
+
+    from portal import board, board_pack
+    from tests.test_board_pack import _poppler
+
+    _poppler()
+    engine = every_shape.published
+    release = queries.current_release(engine=engine)
+    code = shapes.VOLUNTEERS_ONLY.code
+    keys = queries.periods(engine=engine, release_id=release.id)
+    coverage = Coverage.build(
+        queries.coverage(engine=engine, release_id=release.id),
+        queries.headlines(engine=engine, release_id=release.id),
+        release.as_of,
+    )
+    newest = [p for p in keys if periods.period_type(p) == "quarter"][-1]
+    assert not coverage.in_range(code, newest), "the newcomer's quarter: this programme has not reported it"
+    with pytest.raises(board.BoardError) as refused:
+        board.build(engine, period=newest, programme=code)
+    assert refused.value.code == "outside_programme"
+    view = board.build(engine, period=coverage.default_period(code, "quarter", keys), programme=code)
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(board_pack.build(view, lang, base_url="https://figures.example.org").pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+    line = families_text(view.coverage.families(code), lang, programme=code)
+    assert line and "".join(line.split()) in flat
+    for figure in FIGURES:
+        if figure.family in ("donations", "disbursements", "register", "ledger"):
+            assert "".join(figure.definition(lang).split()) not in flat, figure.key
+    rows = [row for row in board.headline_rows(view, lang)]
+    assert {row["figure"] for row in rows} <= {"volunteers_active", "volunteer_hours", "home_visits"} and rows
+    for row in rows:
+        assert re.search(r"[0-9]", row["now"]) and "".join(row["now"].split()) in flat, row
