@@ -91,8 +91,8 @@ class Board:
     cells: pd.DataFrame
     names: dict
     standards: pd.DataFrame
+    coverage: Coverage  # what each programme has reported
     trend_periods: list[str] = field(default_factory=list)
-    coverage: Coverage | None = None
 
     @property
     def k(self) -> int:
@@ -100,13 +100,11 @@ class Board:
 
     def has(self, figure: str) -> bool:
         """Whether the programme has this figure at all (a volunteer-only plan raises nothing)."""
-        return self.coverage is None or self.coverage.has(self.programme, figure)
+        return self.coverage.has(self.programme, figure)
 
     def comparable(self, then: str | None) -> bool:
         """``then`` and the board's period compare like with like (the same programmes reported)."""
-        return then is not None and (
-            self.coverage is None or self.coverage.comparable(self.programme, self.period, then)
-        )
+        return self.coverage.comparable(self.programme, self.period, then)
 
     @property
     def compares_last_year(self) -> bool:
@@ -173,11 +171,7 @@ def build(engine: Engine, *, period: str, programme: str = "all", release_id: st
     names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
     if programme != "all" and ("programme", programme) not in names:
         raise BoardError("unknown_programme", programme=programme)
-    coverage = Coverage.build(
-        queries.coverage(engine=engine, release_id=release.id),
-        queries.headlines(engine=engine, release_id=release.id),
-        release.as_of,
-    )
+    coverage = queries.programme_coverage(engine=engine, release_id=release.id, as_of=release.as_of)
     if programme != "all" and programme not in coverage.spans:
         raise BoardError("unknown_programme", programme=programme)
     if not coverage.in_range(programme, period):  # a pack of "not yet reported" helps nobody

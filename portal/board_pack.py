@@ -156,10 +156,9 @@ def _cover(doc: _Document):
     )
     if release["is_sample"]:
         doc.paragraph(t("notice.sample", lang), 12, color=(180, 60, 0))
-    if board.coverage is not None:  # what the programme does not do, in one line
-        line = families_text(board.coverage.families(board.programme), lang, programme=board.programme)
-        if line:
-            doc.paragraph(line, 12)
+    line = families_text(board.coverage.families(board.programme), lang, programme=board.programme)
+    if line:  # what the programme does not do, in one line
+        doc.paragraph(line, 12)
     doc.paragraph(t("board.cover_note", lang), 11, color=MUTED)
     doc.paragraph(doc.url, 9, color=MUTED)
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from portal.coverage import Coverage as ProgrammeCoverage
 from portal.models.published import Cell, Correction, Coverage, Label, Release, ReleaseBatch, Standard
 from portal.vocab import DIMENSIONS
 
@@ -134,6 +135,13 @@ def headlines(*, engine: Engine, release_id: str, period: str = "all") -> pd.Dat
     )
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=["programme", "figure", "value"])
+
+
+def programme_coverage(*, engine: Engine, release_id: str, as_of) -> ProgrammeCoverage:
+    """What each programme of a release has reported (``portal.coverage``)."""
+    return ProgrammeCoverage.build(
+        coverage(engine=engine, release_id=release_id), headlines(engine=engine, release_id=release_id), as_of
+    )
 
 
 def periods(*, engine: Engine, release_id: str) -> list[str]:

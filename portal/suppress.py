@@ -178,13 +178,8 @@ class Units:
         self.frame = frame.sort_index().reset_index()  # deterministic whatever the row order
         self.index = pd.Index(self.frame["key"])
         self.people = self.frame["people"].fillna(0).to_numpy(dtype="float64")
+        # headlines (no breakdown, any period, a programme or all): never withheld, never a candidate
         self.exempt = self.frame["exempt"].to_numpy(dtype=bool)
-        # a programme's (or all programmes') total for a period, no breakdown: totals stay exact,
-        # so complementary suppression withholds parts, never these (primary rules still apply)
-        no_breakdown = (self.frame[list(DIMENSIONS)] == "").all(axis=1).to_numpy(dtype=bool)
-        all_programmes = (self.frame["programme"] == "all").to_numpy(dtype=bool)
-        self.total = no_breakdown & ~all_programmes
-        self.all_total = no_breakdown & all_programmes
         self.parents = self._parents()
 
     def __len__(self) -> int:
@@ -264,7 +259,7 @@ def complement(units: Units, withheld: np.ndarray, k: int) -> np.ndarray:
     exempt = units.exempt
     for _ in range(_MAX_ROUNDS):
         changed = False
-        for relation, parent in units.parents.items():
+        for parent in units.parents.values():
             idx = np.flatnonzero(parent >= 0)
             par = parent[idx]
             w = withheld[idx]
@@ -287,16 +282,8 @@ def complement(units: Units, withheld: np.ndarray, k: int) -> np.ndarray:
             cap_people = np.bincount(cp, weights=ppl, minlength=n)
             infeasible = deficient & ((cap_count < need_count) | (cap_people < need_people))
             # parts cannot protect a published breakdown cell: withhold that cell instead; a
-            # programme-level total stays exact and every remaining part is withheld
-            # (a programme total is never withheld to protect its own breakdown's parts; as a
-            # month of a quarter or a programme of all programmes it is a part like any other)
+            # headline stays exact and every remaining part is withheld (the whole breakdown)
             own = infeasible & ~total_w & ~exempt
-            if relation.startswith("breakdown:"):
-                own &= ~units.total
-            if relation == "programme":
-                # all programmes = Σ programmes: the cross-programme total gives way, never
-                # another programme's own total
-                own |= deficient & ~total_w & ~exempt & units.all_total
             excl_sum, excl_count = _group_cumulative(ppl, cp)
             pick = (excl_count < need_count[cp]) | (excl_sum < need_people[cp]) | infeasible[cp]
             pick &= ~own[cp]

@@ -99,11 +99,7 @@ def _periods(url: str, release_id: str) -> list[str]:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _coverage(url: str, release_id: str, as_of: dt.date) -> Coverage:
     engine = _engine(url)
-    return Coverage.build(
-        queries.coverage(engine=engine, release_id=release_id),
-        queries.headlines(engine=engine, release_id=release_id),
-        as_of,
-    )
+    return queries.programme_coverage(engine=engine, release_id=release_id, as_of=as_of)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -138,10 +134,10 @@ class Context:
     ptype: str
     period: str
     region: str | None
+    coverage: Coverage  # what each programme has reported
     names: dict = field(default_factory=dict)
     all_periods: list[str] = field(default_factory=list)  # the periods this programme has data for
     region_codes: list[str] = field(default_factory=list)
-    coverage: Coverage | None = None
 
     @property
     def k(self) -> int:
@@ -149,10 +145,10 @@ class Context:
 
     def has(self, figure: str) -> bool:
         """Whether the chosen programme has this figure at all (its kind of data, not all zero)."""
-        return self.coverage is None or self.coverage.has(self.programme, figure)
+        return self.coverage.has(self.programme, figure)
 
     def families(self) -> frozenset[str]:
-        return self.coverage.families(self.programme) if self.coverage else frozenset()
+        return self.coverage.families(self.programme)
 
     def programme_name(self) -> str:
         if self.programme == "all":
@@ -454,8 +450,6 @@ def coverage_notes(figures, *, period: str | None = None) -> bool:
     does not do where some of the page's figures are not its; for all programmes, which
     programmes have not reported for the period yet. False when the page has nothing to show."""
     ctx = context()
-    if ctx.coverage is None:
-        return True
     if len(present(figures)) < len(tuple(figures)):
         line = families_text(ctx.families(), ctx.lang, programme=ctx.programme)
         if line:
@@ -515,13 +509,13 @@ def trend_periods(ctx: Context) -> list[str]:
     programme has data for, up to the last one every programme of the view has reported."""
     kind = "year" if ctx.ptype == "all" else ctx.ptype
     keys = ctx.periods_of_type(kind)
-    return ctx.coverage.trend(ctx.programme, keys) if ctx.coverage else keys
+    return ctx.coverage.trend(ctx.programme, keys)
 
 
 def comparable_previous(ctx: Context) -> str | None:
     """The period a headline's change is taken against, where it compares like with like."""
     prev = periods.previous(ctx.period) if ctx.period != "all" else None
-    if prev is None or (ctx.coverage and not ctx.coverage.comparable(ctx.programme, ctx.period, prev)):
+    if prev is None or not ctx.coverage.comparable(ctx.programme, ctx.period, prev):
         return None
     return prev
 
@@ -981,7 +975,7 @@ def board_period(ctx: Context) -> str:
         return ctx.period
     kind = periods.period_type(quarters[-1])
     # the latest that every programme of the view has reported for
-    return ctx.coverage.default_period(ctx.programme, kind, ctx.all_periods) if ctx.coverage else quarters[-1]
+    return ctx.coverage.default_period(ctx.programme, kind, ctx.all_periods)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -11,7 +11,6 @@ import re
 import pytest
 
 from portal import queries
-from portal.coverage import Coverage
 from portal.i18n import t
 from tests.test_browser import SHOTS, _require_browser, _settle, _url, serve_portal
 
@@ -31,11 +30,7 @@ def server(sample_store):
     with serve_portal(sample_store.settings.published_store_url, env=env) as base:
         engine = sample_store.published
         release = queries.current_release(engine=engine)
-        coverage = Coverage.build(
-            queries.coverage(engine=engine, release_id=release.id),
-            queries.headlines(engine=engine, release_id=release.id),
-            release.as_of,
-        )
+        coverage = queries.programme_coverage(engine=engine, release_id=release.id, as_of=release.as_of)
         yield {"base": base, "chromium": chromium, "release": release, "coverage": coverage}
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal import periods, publish, queries, red_team
-from portal.coverage import Coverage, families_text
+from portal.coverage import families_text
 from portal.figures import BY_KEY, FIGURES, has_family
 from portal.i18n import t
 from portal.settings import get_settings
@@ -157,11 +157,7 @@ def test_newer_data_of_one_programme_does_not_rewrite_the_others(tmp_path):
     frames = shapes.frames([shapes.FULL, shapes.NEWCOMER])
     cells, result = _publish(deployment, frames, tmp_path)
     engine = deployment.published
-    coverage = Coverage.build(
-        queries.coverage(engine=engine, release_id=result.release_id),
-        queries.headlines(engine=engine, release_id=result.release_id),
-        result.as_of,
-    )
+    coverage = queries.programme_coverage(engine=engine, release_id=result.release_id, as_of=result.as_of)
     keys = queries.periods(engine=engine, release_id=result.release_id)
     full_last = coverage.last_day(shapes.FULL.code)
     assert full_last == _last_day(frames, shapes.FULL)
@@ -218,11 +214,7 @@ def test_every_page_of_every_shape(use_shapes, programme, lang):
     what it does not do wherever a page's figures are not all its."""
     engine = use_shapes.published
     release = queries.current_release(engine=engine)
-    coverage = Coverage.build(
-        queries.coverage(engine=engine, release_id=release.id),
-        queries.headlines(engine=engine, release_id=release.id),
-        release.as_of,
-    )
+    coverage = queries.programme_coverage(engine=engine, release_id=release.id, as_of=release.as_of)
     names = {f.name(lang): f.key for f in FIGURES}
     withheld = {t("cell.status_withheld", lang), t("cell.withheld", lang, k=release.k)}
     for page in PAGES:
@@ -330,11 +322,7 @@ def test_board_pack_of_a_volunteer_only_programme(every_shape, tmp_path, lang):
     release = queries.current_release(engine=engine)
     code = shapes.VOLUNTEERS_ONLY.code
     keys = queries.periods(engine=engine, release_id=release.id)
-    coverage = Coverage.build(
-        queries.coverage(engine=engine, release_id=release.id),
-        queries.headlines(engine=engine, release_id=release.id),
-        release.as_of,
-    )
+    coverage = queries.programme_coverage(engine=engine, release_id=release.id, as_of=release.as_of)
     newest = [p for p in keys if periods.period_type(p) == "quarter"][-1]
     assert not coverage.in_range(code, newest), "the newcomer's quarter: this programme has not reported it"
     with pytest.raises(board.BoardError) as refused:
