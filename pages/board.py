@@ -1,43 +1,49 @@
 """理事会 Board: a quarter or a year against the prior period and the same period last year,
-balance and disbursement rate over time, the stage table against the yearly standards, the
-biggest changes in words; a projector mode (?projector=1: large type, high contrast, one
-chart per screen) and the board pack PDF."""
+balance and disbursement rate over time, the stage table against the standards, the biggest
+changes in two labelled lists; a projector mode (?projector=1, ``portal.projector``) and the
+board pack PDF."""
 
 import streamlit as st
 
 from portal import board as boards
-from portal import formatting, periods, ui
+from portal import formatting, projector, ui
 from portal.i18n import t
 
 ctx = ui.context()
 lang = ctx.lang
 period = ui.board_period(ctx)
 view = ui.board(period)
-projector = ui.projector_toggle()
 
-st.title(t("board.title", lang))
-st.caption(f"{view.programme_name(lang)} · {formatting.period(period, lang)}")
-if period != ctx.period:
-    st.info(t("board.pick_period", lang, period=formatting.period(period, lang)))
-ui.coverage_notes(boards.HEADLINES, period=period)
-
-if projector:
-    ui.projector_style()
-    slides = ui.board_slides(view)
-    slide = ui.slide_picker(slides)
-    ui.draw_slide(view, slides[slide])
+if ui.projector_on():
+    projector.show(view)
 else:
-    st.header(t("board.headlines", lang))
-    if view.comparable(view.prior):
-        st.caption(t("board.deltas_vs", lang, previous=formatting.period(view.prior, lang)))
+    st.title(t("board.title", lang))
+    st.caption(f"{ui.markdown_text(view.programme_name(lang))} · {formatting.period(period, lang)}")
+    if period != ctx.period:
+        st.info(t("board.pick_period", lang, period=formatting.period(period, lang)))
+    ui.coverage_notes(boards.HEADLINES, period=period)
+    with st.container(horizontal=True):
+        projector.enter_button(lang)
+        ui.board_pack_button(period)
+
     text = ui.board_text(view, period)
-    across = min(4, max(len(text.rows), 1))  # two figures take half the width each, not a quarter
-    columns = st.columns(across)
-    for i, row in enumerate(text.rows):
-        ui.board_metric(row, view, container=columns[i % across])
-    st.header(t("board.changes", lang))
-    st.markdown("\n".join(f"- {sentence}" for sentence in text.changes) or t("board.no_changes", lang))
+    st.header(t("board.headlines", lang))
+    across = 3  # three a row at 1366 px leaves "¥23,759,866" and "1,558 volunteers" whole
+    for start in range(0, len(text.rows), across):  # row by row, in reading order
+        for column, row in zip(st.columns(across), text.rows[start : start + across], strict=False):
+            ui.board_metric(row, view, container=column.container(border=True, height="stretch"))
+    for sentence in text.no_payments:
+        st.caption(sentence)
     st.dataframe(text.headlines, hide_index=True, width="stretch")
+
+    st.header(t("board.changes", lang))
+    if not any(sentences for _, sentences in text.changes):
+        st.write(t("board.no_changes", lang))
+    for title, sentences in text.changes:
+        if sentences:
+            st.subheader(title, anchor=False)
+            st.markdown("\n".join(f"- {ui.markdown_text(sentence)}" for sentence in sentences))
+
     for key, drawn in text.charts:
         ui.show(drawn, key=f"board_{key}")
     if ctx.has("children_served"):  # else the programme pays nothing out: the note said so
@@ -46,6 +52,5 @@ else:
             st.info(t("notice.no_data_view", lang))
         else:
             st.dataframe(text.stages, hide_index=True, width="stretch")
-            if periods.period_type(period) == "quarter":
-                st.caption(t("board.quarter_note", lang))
-ui.board_pack_button(period)
+            for note in text.stage_notes:
+                st.caption(note)

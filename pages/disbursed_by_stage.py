@@ -4,7 +4,7 @@ each stage's yearly standard, and the stage × county table."""
 import pandas as pd
 import streamlit as st
 
-from portal import charts, formatting, ui
+from portal import charts, formatting, periods, ui
 from portal.i18n import t
 from portal.vocab import vocabulary
 
@@ -28,7 +28,14 @@ if ui.coverage_notes(FIGURES):
     st.header(t("stage.average", ctx.lang))
     avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
     ui.chart_block(
-        lambda: charts.stage_average(avg, ui.standards(), ctx.lang, ctx.k, title=t("stage.average", ctx.lang)),
+        lambda: charts.stage_average(
+            avg,
+            ui.standards(),
+            ctx.lang,
+            ctx.k,
+            title=t("stage.average", ctx.lang),
+            per_year=periods.per_year(ctx.period),
+        ),
         avg,
         key="stage_average",
         caption=t("chart.description_stage", ctx.lang, programme=ctx.programme_name(), period=ctx.period_name()),

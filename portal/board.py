@@ -34,6 +34,19 @@ HEADLINES: tuple[str, ...] = (
     "volunteer_hours",
     "home_visits",
 )
+# the four figures a pack's cover and the projector's first slide lead with: the mission's four
+# where the programme has them, then the next it has (a volunteer-only plan has no money)
+# where the programme has them, then the next it has (a volunteer-only plan has no money); a
+# second row carries the ledger and the people behind the hours
+COVER: tuple[str, ...] = ("funds_raised", "funds_disbursed", "children_served", "volunteer_hours")
+COVER_MORE: tuple[str, ...] = (
+    "balance",
+    "disbursement_rate",
+    "volunteers_active",
+    "children_in_care",
+    "donations",
+    "home_visits",
+)
 STAGE_FIGURES: tuple[str, ...] = ("children_served", "funds_disbursed", "average_per_child")
 # the breakdowns whose parts may be named among the biggest changes
 CHANGE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
@@ -228,7 +241,8 @@ def difference(figure: str, before: float | None, after: float | None, lang: str
 
 
 def headline_rows(board: Board, lang: str) -> list[dict]:
-    """One row per headline figure: now, prior, change, %, same period last year, change, %."""
+    """One row per headline figure: now, prior, change, %, same period last year, change, %.
+    ``cells`` keeps the cells the row shows (None where a column has no cell)."""
     rows = []
     for figure in HEADLINES:
         if not board.has(figure):
@@ -251,9 +265,34 @@ def headline_rows(board: Board, lang: str) -> list[dict]:
                 "last_pct": d_last[1],
                 "status": now["status"] if now else "published",
                 "reason": now["reason"] if now else None,
+                "cells": {"now": now, "prior": prior, "last": last if board.compares_last_year else None},
             }
         )
     return rows
+
+
+def cover_rows(board: Board, lang: str) -> tuple[list[dict], list[dict]]:
+    """The headline rows the cover shows: the (up to) four it leads with, and four more."""
+    rows = {row["figure"]: row for row in headline_rows(board, lang)}
+    lead = [rows[f] for f in COVER if f in rows]
+    more = [rows[f] for f in COVER_MORE if f in rows]
+    lead += more[: 4 - len(lead)]
+    return lead, [r for r in more if r["figure"] not in {x["figure"] for x in lead}][:4]
+
+
+def no_payments(board: Board, lang: str) -> list[str]:
+    """A sentence for each period of the headline table in which nothing was paid out, so a
+    0 children served (and an average with nothing to divide) reads in words."""
+    if not board.has("children_served"):
+        return []
+    shown = [board.period, board.prior if board.comparable(board.prior) else None]
+    if board.compares_last_year and board.comparable(board.last_year):
+        shown.append(board.last_year)
+    out = []
+    for period in dict.fromkeys(p for p in shown if p):
+        if board.value(board.cell("children_served", period)) == 0:
+            out.append(t("board.no_payments", lang, period=formatting.period(period, lang)))
+    return out
 
 
 def headline_columns(board: Board, lang: str) -> list[str]:
@@ -278,37 +317,54 @@ def headline_frame(board: Board, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=headline_columns(board, lang))
 
 
-def changes(board: Board) -> list[Change]:
-    """The biggest relative changes against the prior period or the same period last year,
-    among the headline totals and the parts of a few breakdowns; both sides published."""
-    found: dict[tuple, Change] = {}
-    for then in dict.fromkeys((board.prior, board.last_year)):
-        if not board.comparable(then):
-            continue
-        for figure in HEADLINES:
-            views = [((), None)] + [((d,), d) for d in CHANGE_BREAKDOWNS.get(figure, ())]
-            for by, dim in views:
-                now = charts.select(board.cells, figure, board.period, by=by)
-                before = charts.select(board.cells, figure, then, by=by)
-                if now.empty or before.empty:
+def comparisons(board: Board) -> list[tuple[str, str]]:
+    """(message key of its title, period) of each comparison the board states: the prior
+    period, and for a quarter the same quarter last year; only periods like the board's own."""
+    out = []
+    if board.prior and board.comparable(board.prior):
+        kind = "board.since_prior_year" if periods.period_type(board.period) == "year" else "board.since_prior"
+        out.append((kind, board.prior))
+    if board.compares_last_year and board.comparable(board.last_year):
+        out.append(("board.since_last_year", board.last_year))
+    return out
+
+
+def changes(board: Board, then: str) -> list[Change]:
+    """The biggest relative changes since ``then`` among the headline totals and the parts of
+    a few breakdowns; both sides published, at most two per figure."""
+    found: list[Change] = []
+    for figure in HEADLINES:
+        views = [((), None)] + [((d,), d) for d in CHANGE_BREAKDOWNS.get(figure, ())]
+        for by, dim in views:
+            now = charts.select(board.cells, figure, board.period, by=by)
+            before = charts.select(board.cells, figure, then, by=by)
+            if now.empty or before.empty:
+                continue
+            old = {(r[dim] if dim else None): r for r in before.to_dict("records")}
+            for row in now.to_dict("records"):
+                prev = old.get(row[dim] if dim else None)
+                a, b = board.value(row), board.value(prev) if prev else None
+                if a is None or b is None or a == b or b == 0:
                     continue
-                old = {(r[dim] if dim else None): r for r in before.to_dict("records")}
-                for row in now.to_dict("records"):
-                    prev = old.get(row[dim] if dim else None)
-                    a, b = board.value(row), board.value(prev) if prev else None
-                    if a is None or b is None or a == b or b == 0:
-                        continue
-                    dims = ((dim, row[dim]),) if dim else ()
-                    change = Change(figure, dims, then, b, a)
-                    key = (figure, dims)
-                    if key not in found or abs(change.ratio) > abs(found[key].ratio):
-                        found[key] = change
-    ranked = sorted(found.values(), key=lambda c: (abs(c.ratio), not c.dims), reverse=True)
+                found.append(Change(figure, ((dim, row[dim]),) if dim else (), then, b, a))
+    ranked = sorted(found, key=lambda c: (abs(c.ratio), not c.dims), reverse=True)
     out: list[Change] = []
     for change in ranked:  # at most two per figure, so one busy breakdown does not fill the list
         if sum(c.figure == change.figure for c in out) < MAX_PER_FIGURE:
             out.append(change)
     return out[:MAX_CHANGES]
+
+
+def change_lists(board: Board, lang: str) -> list[tuple[str, list[str]]]:
+    """(title, sentences) for each comparison: changes since the prior period, and since the
+    same period last year, as two labelled lists."""
+    return [
+        (
+            t(key, lang, period=formatting.period(then, lang)),
+            [change_sentence(board, c, lang) for c in changes(board, then)],
+        )
+        for key, then in comparisons(board)
+    ]
 
 
 def change_sentence(board: Board, change: Change, lang: str) -> str:
@@ -330,54 +386,78 @@ def change_sentence(board: Board, change: Change, lang: str) -> str:
 # ---------------------------------------------------------------- the stage table
 
 
-def _standard_text(board: Board, stage: str, lang: str) -> tuple[str, float | None]:
-    rows = board.standards[board.standards["stage"] == stage]["yearly_yuan"]
-    values = sorted({float(v) for v in rows})
+def _standard_text(values: list[float], lang: str, per_year: int = 1) -> str:
+    """One standard, or the range across the programmes shown together."""
     if not values:
-        return DASH, None
-    if len(values) == 1:
-        return formatting.money(values[0], lang), values[0]
-    return f"{formatting.money(values[0], lang)}–{formatting.money(values[-1], lang)}", None
+        return DASH
+    low, high = (formatting.money(v / per_year, lang) for v in (values[0], values[-1]))
+    return low if low == high else f"{low}–{high}"
 
 
 def stage_rows(board: Board, lang: str) -> list[dict]:
+    """Per stage: children, funds and average of the period beside the standard. A year sits
+    beside the yearly standard; a quarter beside a quarter's share of it (÷ 4), like with like."""
     stages: list[str] = []
     for figure in STAGE_FIGURES:
         view = charts.select(board.cells, figure, board.period, by=("stage",))
         stages += [s for s in view["stage"] if s not in stages]
     order = {c: i for i, c in enumerate(vocabulary("stage").codes)}
+    per_year = periods.per_year(board.period)
     rows = []
     for stage in sorted(stages, key=lambda s: order.get(s, len(order))):
-        cells = {f: board.cell(f, board.period, where={"stage": stage}) for f in STAGE_FIGURES}
-        standard_text, standard = _standard_text(board, stage, lang)
+        where = {"stage": stage}
+        cells = {f: board.cell(f, board.period, where=where) for f in STAGE_FIGURES}
+        values = charts.standard_values(board.standards, stage)
         average = board.value(cells["average_per_child"])
         share = DASH
-        if standard and average is not None and periods.period_type(board.period) == "year":
-            share = formatting.percent(average / standard, lang)
+        if len(values) == 1 and average is not None:
+            share = formatting.percent(average / (values[0] / per_year), lang)
         rows.append(
             {
                 "stage": stage,
                 "label": vocabulary("stage").label(stage, lang),
-                **{f: board.text(f, cells[f], lang, where={"stage": stage}) for f in STAGE_FIGURES},
-                "standard": standard_text,
+                **{f: board.text(f, cells[f], lang, where=where) for f in STAGE_FIGURES},
+                "cells": cells,
+                "standard": _standard_text(values, lang),
+                "period_standard": _standard_text(values, lang, per_year),
                 "share": share,
+                "range": len(values) > 1,
             }
         )
     return rows
 
 
-def stage_columns(lang: str) -> list[str]:
-    return [
-        vocabulary("stage").name(lang),
-        *(BY_KEY[f].name(lang) for f in STAGE_FIGURES),
-        t("col.standard", lang),
-        t("board.share_of_standard", lang),
-    ]
+def stage_keys(board: Board) -> tuple[str, ...]:
+    """The stage table's columns: a quarter adds its share of the yearly standard."""
+    if periods.per_year(board.period) == 1:
+        return ("label", *STAGE_FIGURES, "standard", "share")
+    return ("label", *STAGE_FIGURES, "standard", "period_standard", "share")
+
+
+def stage_columns(board: Board, lang: str) -> list[str]:
+    names = {
+        "label": vocabulary("stage").name(lang),
+        **{f: BY_KEY[f].name(lang) for f in STAGE_FIGURES},
+        "standard": t("col.standard", lang),
+        "period_standard": t("board.period_standard", lang, n=periods.per_year(board.period)),
+        "share": t("board.share_of_standard" if periods.per_year(board.period) == 1 else "board.share_of_period", lang),
+    }
+    return [names[k] for k in stage_keys(board)]
 
 
 def stage_frame(board: Board, lang: str) -> pd.DataFrame:
-    keys = ("label", *STAGE_FIGURES, "standard", "share")
-    return pd.DataFrame([[r[k] for k in keys] for r in stage_rows(board, lang)], columns=stage_columns(lang))
+    keys = stage_keys(board)
+    return pd.DataFrame([[r[k] for k in keys] for r in stage_rows(board, lang)], columns=stage_columns(board, lang))
+
+
+def stage_notes(board: Board, lang: str) -> list[str]:
+    """What the stage table's standard columns mean, where the reader needs telling."""
+    notes = []
+    if periods.per_year(board.period) != 1:
+        notes.append(t("board.quarter_note", lang))
+    if any(row["range"] for row in stage_rows(board, lang)):
+        notes.append(t("board.standards_vary", lang))
+    return notes
 
 
 # ---------------------------------------------------------------- charts
@@ -414,8 +494,10 @@ def board_charts(board: Board, lang: str) -> list[BoardChart]:
         out.append(BoardChart("stage_children", title, chart, served, "stage"))
     average = charts.select(board.cells, "average_per_child", board.period, by=("stage",))
     if not average.empty:
-        title = t("stage.average", lang)
-        chart = charts.stage_average(average, board.standards, lang, k, title=title)
+        yearly = periods.per_year(board.period) == 1
+        title = t("stage.average", lang) if yearly else t("board.average_share", lang, n=periods.per_year(board.period))
+        per_year = periods.per_year(board.period)
+        chart = charts.stage_average(average, board.standards, lang, k, title=title, per_year=per_year)
         out.append(BoardChart("stage_average", title, chart, average, "stage"))
     return out
 
@@ -432,19 +514,56 @@ def chart_subtitle(board: Board, item: BoardChart, lang: str) -> str:
 # ---------------------------------------------------------------- notes
 
 
+def table_cells(board: Board) -> list[dict]:
+    """Every cell the board's two tables show: the headline table's columns (this period, the
+    prior period, the same period last year) and the stage table."""
+    shown = [c for row in headline_rows(board, "en") for c in row["cells"].values() if c is not None]
+    shown += [c for row in stage_rows(board, "en") for c in row["cells"].values() if c is not None]
+    return shown
+
+
 def withheld_reasons(board: Board, lang: str) -> dict[tuple[str, str], int]:
-    """(label a reader sees, reason) -> how many of the board's cells (headlines and stages,
-    this period) read so: "少于K人" for a small count of people, "未公开" for the rest."""
+    """(label a reader sees, reason) -> how many cells of the board's tables read so: "少于K人"
+    for a small count of people, "未公开" for the rest; the pack's count is their sum."""
     counts: dict[tuple[str, str], int] = {}
-    shown = [board.cell(f, board.period) for f in HEADLINES if board.has(f)]
-    for figure in STAGE_FIGURES:
-        shown += charts.select(board.cells, figure, board.period, by=("stage",)).to_dict("records")
-    for cell in shown:
-        if cell is not None and cell["status"] != "published":
+    for cell in table_cells(board):
+        if cell["status"] != "published":
             reason = cell["reason"] if isinstance(cell["reason"], str) else "primary"
             key = (formatting.withheld(board.k, lang, reason, cell["figure"]), reason)
             counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+# ---------------------------------------------------------------- slides
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One screen of the projector: ``kind`` figures | changes | chart | stages."""
+
+    kind: str
+    title: str
+    payload: object = None
+
+
+FIGURES_PER_SLIDE = 4
+
+
+def slides(board: Board, lang: str) -> list[Slide]:
+    """The projector's screens, in the pack's order: the cover's four figures, the other
+    headline figures four at a time, each list of changes, each chart, the stage table."""
+    lead, more = cover_rows(board, lang)
+    shown = {row["figure"] for row in (*lead, *more)}
+    rest = more + [row for row in headline_rows(board, lang) if row["figure"] not in shown]
+    out = [Slide("figures", t("board.headlines", lang), lead)] if lead else []
+    for i in range(0, len(rest), FIGURES_PER_SLIDE):
+        out.append(Slide("figures", t("board.headlines", lang), rest[i : i + FIGURES_PER_SLIDE]))
+    for title, sentences in change_lists(board, lang):
+        out.append(Slide("changes", f"{t('board.changes', lang)} · {title}", sentences))
+    out += [Slide("chart", item.title, item) for item in board_charts(board, lang)]
+    if not stage_frame(board, lang).empty:
+        out.append(Slide("stages", t("board.stage_table", lang)))
+    return out
 
 
 def board_url(board: Board, lang: str, base: str) -> str:

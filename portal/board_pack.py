@@ -12,14 +12,15 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from fpdf import FPDF
+from fpdf import FPDF, ViewerPreferences
 from fpdf.fonts import FontFace
 
 from portal import board as boards
-from portal import chart_export, fonts, formatting, periods
+from portal import chart_export, fonts, formatting
 from portal.coverage import families_text
 from portal.figures import BY_KEY
 from portal.i18n import t
+from portal.vocab import vocabulary
 
 A4_LANDSCAPE = (297, 210)
 MARGIN = 14
@@ -37,7 +38,7 @@ class Pack:
 
 
 class _Document(FPDF):
-    def __init__(self, board: boards.Board, lang: str, url: str):
+    def __init__(self, board: boards.Board, lang: str, url: str, author: str):
         super().__init__(orientation="L", unit="mm", format="A4")
         self.board, self.ui_lang, self.url = board, lang, url
         regular, bold = fonts.face(), fonts.face(bold=True)
@@ -47,11 +48,18 @@ class _Document(FPDF):
         self.set_auto_page_break(True, margin=MARGIN + 6)
         self.set_font("cjk", size=10)
         self.set_text_color(*INK)
+        # what a reader's PDF viewer and a screen reader announce: title, language, author,
+        # subject; the creation date is when the pack was made (fpdf2's default: now)
         self.set_lang("zh-CN" if lang == "zh" else "en-GB")  # FPDF keeps its own .lang
-        self.set_title(t("board.pack_title", lang))
-        self.set_subject(f"{board.programme_name(lang)} · {formatting.period(board.period, lang)}")
+        subject = f"{board.programme_name(lang)} · {formatting.period(board.period, lang)}"
+        self.set_title(f"{t('board.pack_title', lang)} · {subject}")
+        self.set_subject(subject)
+        self.set_author(author or t("app.title", lang))
         self.set_creator(t("app.title", lang))
-        self.set_creation_date(dt.datetime.combine(board.release["as_of"], dt.time(), tzinfo=dt.UTC))
+        self.set_keywords(f"release {board.release['id']}; as of {board.release['as_of'].isoformat()}")
+        self.set_creation_date(dt.datetime.now(dt.UTC))
+        self.viewer_preferences = ViewerPreferences(display_doc_title=True)
+        self.page_mode = "USE_OUTLINES"
 
     def footer(self):
         if self.page_no() == 1:
@@ -68,14 +76,18 @@ class _Document(FPDF):
             release=board.release["id"],
             as_of=formatting.date(board.release["as_of"], lang),
         )
-        self.cell(0, 5, left, align="L")
+        page = t("board.page", lang, page=self.page_no(), pages="{nb}")
+        room = A4_LANDSCAPE[0] - 2 * MARGIN - self.get_string_width(page) - 8
+        self.cell(room, 5, _fit(self, left, room), align="L")
         self.set_x(MARGIN)
-        self.cell(0, 5, t("board.page", lang, page=self.page_no(), pages="{nb}"), align="R")
+        self.cell(0, 5, page, align="R")
         self.set_text_color(*INK)
 
     # ------------------------------------------------------------ blocks
 
-    def heading(self, text: str, size: int = 18):
+    def heading(self, text: str, size: int = 18, *, outline: int | None = 0):
+        if outline is not None:  # a bookmark in the PDF's outline, for navigation and screen readers
+            self.start_section(text, level=outline)
         self.set_font("cjk", "B", size)
         self.set_text_color(*ACCENT)
         self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
@@ -110,13 +122,24 @@ class _Document(FPDF):
         self.ln(3)
 
 
-def build(board: boards.Board, lang: str, *, base_url: str = "") -> Pack:
-    """The PDF of ``board`` in ``lang``; its page count beside it."""
+def _fit(doc: FPDF, text: str, width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` mm in the current font (a long name in a
+    footer must not run over the page number)."""
+    if doc.get_string_width(text) <= width:
+        return text
+    while text and doc.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def build(board: boards.Board, lang: str, *, base_url: str = "", author: str = "") -> Pack:
+    """The PDF of ``board`` in ``lang``; its page count beside it. ``base_url`` is the portal's
+    public address for the permalinks, ``author`` the charity that publishes it."""
     from portal import lookup
 
     base = base_url or lookup.DEFAULT_BASE_URL
     url = boards.board_url(board, lang, base)
-    doc = _Document(board, lang, url)
+    doc = _Document(board, lang, url, author)
     _cover(doc)
     _headlines(doc)
     _charts(doc)
@@ -127,21 +150,39 @@ def build(board: boards.Board, lang: str, *, base_url: str = "") -> Pack:
     return Pack(pdf=data, pages=doc.pages_count)
 
 
+CARD_GAP = 4
+CARD_HEIGHT = 56
+SMALL_CARD_HEIGHT = 48
+
+
 def _cover(doc: _Document):
+    """Page 1 is the summary: the period's four headline figures, each beside the prior period
+    and the same period last year, then as-of, release, programme and the permalink."""
     board, lang = doc.board, doc.ui_lang
     doc.add_page()
-    doc.set_y(42)
-    doc.set_font("cjk", size=14)
+    doc.start_section(t("board.outline_cover", lang))
+    doc.set_font("cjk", size=11)
     doc.set_text_color(*MUTED)
-    doc.cell(0, 8, t("app.title", lang), new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("cjk", "B", 34)
+    doc.cell(0, 6, t("app.title", lang), new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("cjk", "B", 24)
     doc.set_text_color(*ACCENT)
-    doc.cell(0, 18, t("board.pack_title", lang), new_x="LMARGIN", new_y="NEXT")
+    doc.cell(0, 12, t("board.pack_title", lang), new_x="LMARGIN", new_y="NEXT")
     doc.set_text_color(*INK)
-    doc.set_font("cjk", "B", 20)
-    doc.cell(0, 12, board.programme_name(lang), new_x="LMARGIN", new_y="NEXT")
-    doc.cell(0, 12, formatting.period(board.period, lang), new_x="LMARGIN", new_y="NEXT")
-    doc.ln(8)
+    doc.set_font("cjk", "B", 16)
+    title = f"{board.programme_name(lang)} · {formatting.period(board.period, lang)}"
+    doc.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+    doc.ln(3)
+    lead, more = boards.cover_rows(board, lang)
+    width = (A4_LANDSCAPE[0] - 2 * MARGIN - 3 * CARD_GAP) / 4
+    top = doc.get_y()
+    for i, row in enumerate(lead):
+        _card(doc, row, MARGIN + i * (width + CARD_GAP), top, width, CARD_HEIGHT, 24)
+    top += CARD_HEIGHT + CARD_GAP
+    for i, row in enumerate(more):
+        _card(doc, row, MARGIN + i * (width + CARD_GAP), top, width, SMALL_CARD_HEIGHT, 16)
+    doc.set_xy(MARGIN, top + (SMALL_CARD_HEIGHT if more else -CARD_GAP) + 5)
+    for sentence in boards.no_payments(board, lang):
+        doc.paragraph(sentence, 10, color=MUTED)
     release = board.release
     doc.paragraph(
         t(
@@ -152,15 +193,54 @@ def _cover(doc: _Document):
             created=formatting.date(release["created_at"].date(), lang),
             k=release["k"],
         ),
-        12,
+        10,
     )
     if release["is_sample"]:
-        doc.paragraph(t("notice.sample", lang), 12, color=(180, 60, 0))
+        doc.paragraph(t("notice.sample", lang), 10, color=(180, 60, 0))
     line = families_text(board.coverage.families(board.programme), lang, programme=board.programme)
     if line:  # what the programme does not do, in one line
-        doc.paragraph(line, 12)
-    doc.paragraph(t("board.cover_note", lang), 11, color=MUTED)
-    doc.paragraph(doc.url, 9, color=MUTED)
+        doc.paragraph(line, 10)
+    doc.paragraph(t("board.cover_note", lang), 9, color=MUTED)
+    doc.paragraph(doc.url, 8, color=MUTED)
+
+
+def _card(doc: _Document, row: dict, x: float, y: float, width: float, height: float, size: int):
+    """One figure: its name, this period's value large, then each comparison (the other
+    period's value, and the change: % where there is one)."""
+    board, lang = doc.board, doc.ui_lang
+    pad = 4
+    inner = width - 2 * pad
+    doc.set_fill_color(*STRIPE)
+    doc.rect(x, y, width, height, style="F")
+    doc.set_fill_color(*ACCENT)
+    doc.rect(x, y, width, 1.4, style="F")
+    doc.set_fill_color(255, 255, 255)
+    doc.set_xy(x + pad, y + 4)
+    doc.set_font("cjk", "B", 11)
+    doc.cell(inner, 6, _fit(doc, row["name"], inner))
+    doc.set_font("cjk", "B", size)
+    while size > 10 and doc.get_string_width(row["now"]) > inner:
+        size -= 1
+        doc.set_font("cjk", "B", size)
+    doc.set_text_color(*ACCENT)
+    doc.set_xy(x + pad, y + 11)
+    doc.cell(inner, size * 0.45, row["now"])
+    line_y = y + 13 + size * 0.45
+    for key, then in boards.comparisons(board):
+        side = "prior" if then == board.prior else "last"
+        change = row[f"{side}_pct"] if row[f"{side}_pct"] != boards.DASH else row[f"{side}_change"]
+        doc.set_xy(x + pad, line_y)
+        doc.set_font("cjk", size=8.5)
+        doc.set_text_color(*MUTED)
+        doc.cell(inner, 4.5, _fit(doc, t(f"{key}_short", lang, period=formatting.period(then, lang)), inner))
+        doc.set_xy(x + pad, line_y + 4.8)
+        doc.set_font("cjk", "B", 10.5)
+        doc.set_text_color(*INK)
+        doc.cell(inner, 5.5, _fit(doc, row[side], inner * 0.62))
+        doc.set_x(x + pad)
+        doc.cell(inner, 5.5, change, align="R")
+        line_y += 12.5
+    doc.set_text_color(*INK)
 
 
 def _headlines(doc: _Document):
@@ -170,21 +250,31 @@ def _headlines(doc: _Document):
     frame = boards.headline_frame(board, lang)
     widths = (52, 30, 30, 30, 22, 30, 30, 22)[: len(frame.columns)]
     doc.grid(list(frame.columns), frame.values.tolist(), widths, size=10)
-    doc.heading(t("board.changes", lang), 14)
-    found = boards.changes(board)
-    if not found:
+    for sentence in boards.no_payments(board, lang):
+        doc.paragraph(sentence, 9, color=MUTED)
+    doc.add_page()  # the changes on a page of their own: two lists of five fit beside nothing else
+    doc.heading(t("board.changes", lang))
+    lists = boards.change_lists(board, lang)
+    if not any(sentences for _, sentences in lists):
         doc.paragraph(t("board.no_changes", lang))
-    for change in found:
-        doc.paragraph("• " + boards.change_sentence(board, change, lang), 11)
+    for title, sentences in lists:
+        if sentences:
+            doc.ln(3)
+            doc.heading(title, 13, outline=1)
+            for sentence in sentences:
+                doc.paragraph("• " + sentence, 12)
 
 
 def _charts(doc: _Document):
     board, lang = doc.board, doc.ui_lang
-    for item in boards.board_charts(board, lang):
+    for i, item in enumerate(boards.board_charts(board, lang)):
         subtitle = boards.chart_subtitle(board, item, lang)
         info = chart_export.credits(title=item.title, lang=lang, release=board.release, url=doc.url, subtitle=subtitle)
         png = chart_export.png(item.chart, info, width=CHART_PX[0], height=CHART_PX[1])
         doc.add_page()
+        if i == 0:
+            doc.start_section(t("board.outline_charts", lang))
+        doc.start_section(item.title, level=1)
         width = A4_LANDSCAPE[0] - 2 * MARGIN
         doc.image(io.BytesIO(png), x=MARGIN, y=MARGIN, w=width, h=width * CHART_PX[1] / CHART_PX[0])
         # the values behind the chart, as text (the PDF's text layer and screen readers)
@@ -193,12 +283,17 @@ def _charts(doc: _Document):
 
 
 def _chart_values(board: boards.Board, item: boards.BoardChart, lang: str) -> str:
+    """The values behind a chart, in its order: periods in time, stages in school order."""
+    rows = item.view.to_dict("records")
+    if item.dimension:
+        order = {c: i for i, c in enumerate(vocabulary(item.dimension).codes)}
+        rows.sort(key=lambda r: order.get(r[item.dimension], len(order)))
     parts = []
-    for row in item.view.to_dict("records"):
+    for row in rows:
         dims = [(d, row[d]) for d in ("stage", "region") if isinstance(row.get(d), str)]
         label = board.subject(row["figure"], dims, lang)
-        if item.key in ("raised_disbursed", "balance", "disbursement_rate"):
-            label = f"{label} {periods.ALL if row['period'] == periods.ALL else row['period']}"
+        if item.dimension is None:
+            label = f"{label} {formatting.period(row['period'], lang)}"
         parts.append(f"{label}: {board.text(row['figure'], row, lang)}")
     return t("board.chart_values", lang, values="; ".join(parts))
 
@@ -211,11 +306,10 @@ def _stages(doc: _Document):
     doc.add_page()
     doc.heading(t("board.stage_table", lang))
     doc.paragraph(f"{board.programme_name(lang)} · {formatting.period(board.period, lang)}", 11, color=MUTED)
-    doc.grid(list(frame.columns), frame.values.tolist(), (50, 40, 44, 40, 50, 45), size=11)
-    if periods.period_type(board.period) != "year":
-        doc.paragraph(t("board.quarter_note", lang), 9, color=MUTED)
-    if board.programme == "all":
-        doc.paragraph(t("board.standards_vary", lang), 9, color=MUTED)
+    widths = (40, 38, 40, 34, 40, 40, 37) if len(frame.columns) == 7 else (50, 40, 44, 40, 50, 45)
+    doc.grid(list(frame.columns), frame.values.tolist(), widths, size=11)
+    for note in boards.stage_notes(board, lang):
+        doc.paragraph(note, 9, color=MUTED)
 
 
 def _definitions(doc: _Document):

@@ -271,44 +271,82 @@ def grouped(
     return _described(chart, title, description)
 
 
+def standard_values(standards: pd.DataFrame, stage: str) -> list[float]:
+    """The distinct yearly standards of a stage across the programmes given (one per programme
+    that pays it; several when all programmes are shown together)."""
+    return sorted({float(v) for v in standards.loc[standards["stage"] == stage, "yearly_yuan"]})
+
+
 def stage_average(
-    view: pd.DataFrame, standards: pd.DataFrame, lang: str, k: int, *, title: str, description: str | None = None
+    view: pd.DataFrame,
+    standards: pd.DataFrame,
+    lang: str,
+    k: int,
+    *,
+    title: str,
+    description: str | None = None,
+    per_year: int | None = 1,
 ) -> alt.LayerChart:
-    """Average per child by stage (bars) beside each stage's yearly standard (ticks)."""
+    """Average per child by stage (bars) beside each stage's standard (ticks): the yearly
+    standard for a year, its quarter's or month's share for a quarter or a month (``per_year``
+    4 or 12), so like is set beside like; no ticks for all time. All programmes together draw
+    one tick per distinct programme standard."""
     data = annotate(view, "stage", lang, k)
-    stds = {r.stage: r.yearly_yuan for r in standards.itertuples()}
-    data["standard"] = [stds.get(s) for s in data["stage"]]
-    data["standard_text"] = [
-        formatting.money(v, lang) if v is not None and not pd.isna(v) else "" for v in data["standard"]
-    ]
+    ticks = []
+    for stage, name in zip(data["stage"], data["label"], strict=True):
+        for yearly in standard_values(standards, stage) if per_year else []:
+            ticks.append(
+                {"label": name, "standard": yearly / per_year, "standard_text": _standard_text(yearly, per_year, lang)}
+            )
+    ticks = pd.DataFrame(ticks, columns=["label", "standard", "standard_text"])
+    single = ticks.drop_duplicates("label", keep=False).set_index("label")
+    data["standard"] = [single["standard"].get(name) for name in data["label"]]
     order = _order(data, "stage")
     colors = color_map("stage")
     present = [c for c in colors if c in set(data["stage"])]
     scale = alt.Scale(domain=[label("stage", c, lang) for c in present], range=[colors[c] for c in present])
     y = alt.Y("label:N", sort=order, title=None, axis=_axis())
-    tooltip = [*_tooltip(lang, "average_per_child"), alt.Tooltip("standard_text:N", title=t("chart.standard", lang))]
-    base = alt.Chart(data)
+    # room to the right of the longest bar or tick, so a tick at the end is not cut in half
+    top = max([*data["value"].dropna(), *ticks["standard"], 1.0]) * 1.08
+    x = alt.X("value:Q", title=_axis_title("average_per_child", lang), axis=_axis(), scale=alt.Scale(domain=[0, top]))
+    standard_name = t("chart.standard" if per_year == 1 else "chart.standard_share", lang, n=per_year or 1)
     bars = (
-        base.mark_bar(aria=_aria(data, True))
+        alt.Chart()
+        .mark_bar(aria=_aria(data, True))
         .encode(
-            x=alt.X("value:Q", title=_axis_title("average_per_child", lang), axis=_axis()),
-            y=y,
-            color=alt.Color("label:N", scale=scale, legend=None),
-            tooltip=tooltip,
+            x=x, y=y, color=alt.Color("label:N", scale=scale, legend=None), tooltip=_tooltip(lang, "average_per_child")
         )
         .transform_filter("datum.status === 'published'")
     )
-    has_standard = bool(data["standard"].notna().any())  # none for all programmes together
-    ticks = base.mark_tick(color="#000000", thickness=3, size=22, aria=has_standard).encode(
-        x="standard:Q", y=y, tooltip=tooltip
+    marks = alt.Chart(ticks).mark_tick(color="#000000", thickness=3, size=22, aria=not ticks.empty)
+    marks = marks.encode(
+        x=alt.X("standard:Q", scale=alt.Scale(domain=[0, top])),
+        y=y,
+        tooltip=[
+            alt.Tooltip("label:N", title=t("col.label", lang)),
+            alt.Tooltip("standard_text:N", title=standard_name),
+        ],
     )
     hidden = (
-        base.mark_text(align="left", dx=3, fontStyle="italic", color=WITHHELD_GREY)
-        .encode(x=alt.datum(0), y=y, text="text:N", tooltip=tooltip)
+        alt.Chart()
+        .mark_text(align="left", dx=3, fontStyle="italic", color=WITHHELD_GREY)
+        .encode(x=alt.datum(0), y=y, text="text:N", tooltip=_tooltip(lang, "average_per_child"))
         .transform_filter("datum.status !== 'published'")
     )
-    chart = alt.layer(bars, ticks, hidden, data=data).properties(title=title, width="container", height=alt.Step(26))
+    chart = alt.layer(bars, marks, hidden, data=data).properties(title=title, width="container", height=alt.Step(26))
     return _described(chart, title, description)
+
+
+def _standard_text(yearly: float, per_year: int, lang: str) -> str:
+    if per_year == 1:
+        return formatting.money(yearly, lang)
+    return t(
+        "chart.standard_share_text",
+        lang,
+        share=formatting.money(yearly / per_year, lang),
+        yearly=formatting.money(yearly, lang),
+        n=per_year,
+    )
 
 
 def table(view_annotated: pd.DataFrame, dimension: str | None, lang: str) -> pd.DataFrame:

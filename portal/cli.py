@@ -274,7 +274,7 @@ def cmd_board_pack(args, settings: Settings) -> int:
     engine = _published(settings, args.lang)
     try:
         view = board.build(engine, period=args.period, programme=args.programme, release_id=args.release)
-        pack = board_pack.build(view, args.lang, base_url=lookup.base_url(settings))
+        pack = board_pack.build(view, args.lang, base_url=lookup.base_url(settings), author=settings.publisher or "")
     except board.BoardError as exc:
         raise CliError(say(f"board_{exc.code}", args.lang, **exc.values)) from exc
     except fonts.FontMissing as exc:

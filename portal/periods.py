@@ -79,6 +79,17 @@ def previous(key: str) -> str | None:
     return f"{before.year}-{before.month:02d}"
 
 
+# how many periods of a type make a year: a period's average is set beside that share of a
+# yearly standard (like with like)
+PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
+
+
+def per_year(key: str) -> int | None:
+    """How many periods like this one make a year (2023 → 1, 2023-Q4 → 4, 2023-12 → 12); None
+    for all time, which has no yearly standard to compare with."""
+    return PER_YEAR.get(period_type(key))
+
+
 def same_period_last_year(key: str) -> str | None:
     p = parse(key)
     if p is None:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # the portal's public address, for permalinks and citations built outside a visit (the
     # board pack from the command line); pages use the address the visitor reached
     public_url: str | None = None
+    # the charity that publishes the portal: the author of its board packs (PORTAL_PUBLISHER)
+    publisher: str | None = None
     k: int = 10
 
     @property

@@ -29,6 +29,13 @@ log = logging.getLogger("portal.ui")
 PARAMS, PAGE_PARAMS = params.PARAMS, params.PAGE_PARAMS
 NO_FILTER_PAGES, REGION_PAGES = params.NO_FILTER_PAGES, params.REGION_PAGES
 STALE_AFTER_DAYS = ACTIVE_DAYS  # charities disclose progress at least every three months
+# A figure is never cut to "1,558 volun…": a metric's value, delta and note wrap instead of
+# ending in an ellipsis (Streamlit's default), on every page and the projector.
+METRIC_CSS = """<style>
+[data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
+</style>"""
 
 
 # ---------------------------------------------------------------- cached store access
@@ -306,10 +313,7 @@ def chrome(page: str) -> Context | None:
         region_codes=region_codes,
         coverage=coverage,
     )
-    _write_params(ctx)
-    st.session_state["_portal_ctx"] = ctx
-    _banners(ctx)
-    return ctx
+    return _settle(ctx)
 
 
 def _outside_notice(coverage: Coverage, programme: str, wanted: str, shown: str, lang: str, names: dict) -> None:
@@ -344,10 +348,7 @@ def _finish(page, lang, release, names, all_periods, programme, period, coverage
         all_periods=all_periods,
         coverage=coverage,
     )
-    _write_params(ctx)
-    st.session_state["_portal_ctx"] = ctx
-    _banners(ctx)
-    return ctx
+    return _settle(ctx)
 
 
 def _write_params(ctx: Context) -> None:
@@ -363,6 +364,16 @@ def _write_params(ctx: Context) -> None:
         wanted.update({k: v for k, v in current.items() if k in own})
     if current != wanted:
         st.query_params.from_dict(wanted)
+
+
+def _settle(ctx: Context) -> Context:
+    """The view's context kept for the page, its URL written, the page's style and notices."""
+    _write_params(ctx)
+    st.session_state["_portal_ctx"] = ctx
+    st.html(METRIC_CSS)
+    if not (ctx.page == "board" and projector_on()):  # a slide has the as-of in its bar
+        _banners(ctx)
+    return ctx
 
 
 def _banners(ctx: Context) -> None:
@@ -486,8 +497,8 @@ def headline_row(frame: pd.DataFrame, figures: tuple[str, ...], *, where: dict |
 
 def standards() -> pd.DataFrame:
     ctx = context()
-    frame = _standards(_url(), ctx.release["id"])
-    return frame[frame["programme"] == ctx.programme] if ctx.programme != "all" else frame.iloc[0:0]
+    frame = _standards(_url(), ctx.release["id"])  # all programmes: every programme's standard
+    return frame[frame["programme"] == ctx.programme] if ctx.programme != "all" else frame
 
 
 def labels() -> pd.DataFrame:
@@ -842,7 +853,6 @@ def _sparkline(frame: pd.DataFrame, figure: str, keys: list[str]) -> Drawn | Non
 FIND_RESULTS = 20
 RECEIPT_ATTEMPTS = 5  # per session …
 RECEIPT_WINDOW_S = 600  # … in ten minutes
-PROJECTOR_CHART_PX = (1800, 720)
 CHART_EXPORT_PX = (1200, 675)
 
 
@@ -995,10 +1005,12 @@ class BoardText:
     """The board page's words, tables and charts for one view, built once (``board_text``)."""
 
     rows: list[dict]
-    changes: list[str]
+    changes: list[tuple[str, list[str]]]  # (title, sentences) since each period compared with
+    no_payments: list[str]
     headlines: pd.DataFrame
     charts: list[tuple[str, Drawn | None]]
     stages: pd.DataFrame
+    stage_notes: list[str]
 
 
 def board_text(view, period: str) -> BoardText:
@@ -1011,13 +1023,15 @@ def _board_text(view) -> BoardText:
     lang = context().lang
     return BoardText(
         rows=boards.headline_rows(view, lang),
-        changes=[boards.change_sentence(view, c, lang) for c in boards.changes(view)],
+        changes=boards.change_lists(view, lang),
+        no_payments=boards.no_payments(view, lang),
         headlines=boards.headline_frame(view, lang),
         charts=[
             (item.key, _draw(item.chart, item.view, caption=item.title, dimension=item.dimension, total_note=False))
             for item in boards.board_charts(view, lang)
         ],
         stages=boards.stage_frame(view, lang),
+        stage_notes=boards.stage_notes(view, lang),
     )
 
 
@@ -1025,15 +1039,16 @@ def _board_text(view) -> BoardText:
 def _board_pack(url: str, release_id: str, programme: str, period: str, lang: str, base: str) -> bytes:
     from portal import board_pack
 
-    return board_pack.build(_board(url, release_id, programme, period), lang, base_url=base).pdf
+    view = _board(url, release_id, programme, period)
+    return board_pack.build(view, lang, base_url=base, author=get_settings().publisher or "").pdf
 
 
-def board_pack_button(period: str) -> None:
+def board_pack_button(period: str, *, label: str | None = None) -> None:
     ctx = context()
     rid, base = ctx.release["id"], base_url()
     _download(
         st,
-        t("board.pack_button", ctx.lang),
+        label or t("board.pack_button", ctx.lang),
         lambda: _board_pack(_url(), rid, ctx.programme, period, ctx.lang, base),
         file_name=f"board-pack_{rid}_{ctx.programme}_{period}_{ctx.lang}.pdf",
         mime="application/pdf",
@@ -1042,139 +1057,35 @@ def board_pack_button(period: str) -> None:
     )
 
 
-def projector_toggle() -> bool:
-    """Projector mode, bound to ?projector=1."""
-    if "w_projector" not in st.session_state:
-        st.session_state["w_projector"] = st.query_params.get("projector") == "1"
-    on = st.toggle(t("board.projector", context().lang), key="w_projector")
-    if on:
-        st.query_params["projector"] = "1"
-    elif "projector" in st.query_params:
-        del st.query_params["projector"]
-    return on
-
-
-PROJECTOR_CSS = """
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
-[data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #ffffff; color: #000000; }
-.block-container { max-width: 100% !important; padding: 1rem 3rem !important; }
-[data-testid="stMain"] h1 { font-size: 3rem !important; color: #000000; }
-[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.4rem !important; color: #000000; }
-
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
-  font-size: 4.6rem !important; color: #000000 !important; font-weight: 800; line-height: 1.15; }
-[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.9rem !important; }
-[data-testid="stMarkdownContainer"] li { font-size: 2.2rem; line-height: 1.45; color: #000000; }
-[data-testid="stCaptionContainer"] p { font-size: 1.5rem !important; color: #1a1a1a !important; }
-[data-testid="stAlertContainer"] p { font-size: 1.1rem !important; }
-[data-testid="stMain"] button p, [data-testid="stMain"] label p { font-size: 1.6rem !important; }
-[data-testid="stMain"] [data-testid="stMetricLabel"], [data-testid="stMain"] [data-testid="stMetricLabel"] p {
-  font-size: 2.2rem !important; color: #000000 !important; font-weight: 700; }
-[data-testid="stAlertContainer"] { padding: .35rem .8rem !important; }
-[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img {
-  max-height: calc(100vh - 400px) !important; width: auto !important; max-width: 100% !important; }
-[data-testid="stTable"] td, [data-testid="stTable"] th {
-  font-size: 1.9rem !important; color: #000000; padding: .45rem 1rem; }
-</style>
-"""
-
-
-def projector_style() -> None:
-    st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
-
-
-def board_slides(view) -> list[tuple[str, object]]:
-    """One screen each: headline figures six at a time, the changes, each chart, the stages."""
-    from portal import board as boards
-
-    ctx = context()
-    rows = boards.headline_rows(view, ctx.lang)
-    slides: list[tuple[str, object]] = [("headlines", rows[i : i + 6]) for i in range(0, len(rows), 6)]
-    slides.append(("changes", None))
-    slides += [("chart", item) for item in boards.board_charts(view, ctx.lang)]
-    slides.append(("stages", None))
-    return slides
-
-
-def slide_picker(slides: list) -> int:
-    """Previous / next, bound to ?slide=N (1-based)."""
-    ctx = context()
-    n = len(slides)
-    if "_slide" not in st.session_state:
-        st.session_state["_slide"] = params.slide_index(st.query_params.get("slide"), n)
-    st.session_state["_slide"] = max(0, min(st.session_state["_slide"], n - 1))
-
-    def move(step: int) -> None:
-        st.session_state["_slide"] = (st.session_state["_slide"] + step) % n
-
-    left, middle, right = st.columns([1, 2, 1])
-    left.button(t("board.previous", ctx.lang), on_click=move, args=(-1,), key="slide_prev", width="stretch")
-    middle.caption(t("board.slide", ctx.lang, n=st.session_state["_slide"] + 1, total=n))
-    right.button(t("board.next", ctx.lang), on_click=move, args=(1,), key="slide_next", width="stretch")
-    st.query_params["slide"] = str(st.session_state["_slide"] + 1)
-    return st.session_state["_slide"]
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _projector_png(url: str, release_id: str, programme: str, period: str, lang: str, key: str, base: str) -> bytes:
-    from portal import board as boards
-    from portal import chart_export
-
-    view = _board(url, release_id, programme, period)
-    item = next(i for i in boards.board_charts(view, lang) if i.key == key)
-    info = chart_export.credits(
-        title=item.title,
-        lang=lang,
-        release=view.release,
-        url=boards.board_url(view, lang, base),
-        subtitle=boards.chart_subtitle(view, item, lang),
-    )
-    w, h = PROJECTOR_CHART_PX
-    return chart_export.png(item.chart, info, width=w, height=h, reading_width=640)
+def projector_on() -> bool:
+    """Whether the board shows as slides (``portal.projector``): ``?projector=1`` on arrival,
+    then its buttons."""
+    if "_projector" not in st.session_state:
+        st.session_state["_projector"] = st.query_params.get("projector") == "1"
+    return st.session_state["_projector"]
 
 
 def board_metric(row: dict, view, *, container=None) -> None:
-    ctx = context()
-    box = container or st
+    """A headline figure of the board: its value, the change on the prior period as the
+    metric's delta (the period named under it), the same period last year in a line below."""
+    from portal import board as boards
     from portal.figures import BY_KEY
 
-    delta = None  # the period it is compared with is named once, above the figures
-    if row["prior_change"] != "—" and view.prior:
-        pct = f" ({row['prior_pct']})" if row["prior_pct"] != "—" else ""
+    ctx = context()
+    box = container or st
+    delta, since = None, None
+    if view.comparable(view.prior) and row["prior_change"] != boards.DASH:
+        pct = f" ({row['prior_pct']})" if row["prior_pct"] != boards.DASH else ""
         delta = f"{row['prior_change']}{pct}"
+        since = t("board.since_prior_short", ctx.lang, period=formatting.period(view.prior, ctx.lang))
     help_text = BY_KEY[row["figure"]].definition(ctx.lang)
     if row["status"] != "published":
         help_text += "\n\n" + formatting.reason(row["reason"] or "primary", ctx.lang, ctx.k)
-    box.metric(row["name"], row["now"], delta=delta, help=help_text)
-
-
-def draw_slide(view, slide: tuple[str, object]) -> None:
-    from portal import board as boards
-
-    ctx = context()
-    kind, payload = slide
-    if kind == "headlines":
-        st.header(t("board.headlines", ctx.lang))
-        if view.comparable(view.prior):
-            st.caption(t("board.deltas_vs", ctx.lang, previous=formatting.period(view.prior, ctx.lang)))
-        rows = list(payload)
-        for start in range(0, len(rows), 3):
-            for column, row in zip(st.columns(3), rows[start : start + 3], strict=False):
-                board_metric(row, view, container=column)
-    elif kind == "changes":
-        st.header(t("board.changes", ctx.lang))
-        found = boards.changes(view)
-        st.markdown(
-            "\n".join(f"- {boards.change_sentence(view, c, ctx.lang)}" for c in found)
-            or t("board.no_changes", ctx.lang)
-        )
-    elif kind == "chart":
-        png = _projector_png(_url(), ctx.release["id"], ctx.programme, view.period, ctx.lang, payload.key, base_url())
-        st.image(png, width="stretch")
-    else:
-        st.header(t("board.stage_table", ctx.lang))
-        st.table(boards.stage_frame(view, ctx.lang).set_index(boards.stage_columns(ctx.lang)[0]))
+    box.metric(row["name"], row["now"], delta=delta, delta_description=since, help=help_text)
+    if view.compares_last_year and view.comparable(view.last_year):
+        then = t("board.since_last_year_short", ctx.lang, period=formatting.period(view.last_year, ctx.lang))
+        change = row["last_pct"] if row["last_pct"] != boards.DASH else row["last_change"]
+        box.caption(t("board.card_line", ctx.lang, then=then, value=row["last"], change=change))
 
 
 # -------------------------------------------------------------- donors' receipt checks

@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from portal import board, formatting, periods
+from portal import board, formatting, periods, queries
+from portal.db import make_engine
 from portal.figures import BY_KEY
 from portal.i18n import LANGS, t
 from portal.vocab import DIMENSIONS, vocabulary
@@ -204,3 +205,147 @@ def test_bad_period_and_programme_are_refused(sample_store, figures_json, tmp_pa
         done = _portal(sample_store, "--lang", "en", "board-pack", *args, "--out", str(tmp_path / "x.pdf"))
         assert done.returncode == 2 and done.stderr.strip() and "Traceback" not in done.stderr
         assert not (tmp_path / "x.pdf").exists()
+
+
+# ---------------------------------------------------------------- every programme's pack
+
+
+def _latest_of(document: dict, programme: str, kind: str) -> str:
+    return max(
+        c["period"]
+        for c in document["cells"]
+        if c["programme"] == programme and periods.period_type(c["period"]) == kind and c["status"] == "published"
+    )
+
+
+@pytest.fixture(scope="module")
+def programme_packs(sample_store, figures_json, tmp_path_factory):
+    """The latest quarter's pack of every programme (languages taking turns) and the latest
+    year's pack of all programmes in both languages: (programme, period, lang) -> pages of text."""
+    _poppler()
+    programmes = sorted({c["programme"] for c in figures_json["cells"]} - {"all"})
+    wanted = [(p, _latest_of(figures_json, p, "quarter"), LANGS[i % 2]) for i, p in enumerate(programmes)]
+    wanted += [("all", _latest_of(figures_json, "all", "year"), lang) for lang in LANGS]
+    out = {}
+    folder = tmp_path_factory.mktemp("packs")
+    for programme, period, lang in wanted:
+        path = folder / f"{programme}_{period}_{lang}.pdf"
+        done = _portal(
+            sample_store, "board-pack", "--period", period, "--programme", programme, "--lang", lang, "--out", str(path)
+        )
+        assert done.returncode == 0, done.stderr
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+        out[(programme, period, lang)] = {"path": path, "pages": text.stdout.split("\f")}
+    return out
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def _markers(text: str, lang: str, k: int) -> int:
+    labels = sorted(_withheld_labels(lang, k), key=len, reverse=True)
+    return len(re.findall("|".join(re.escape(_flat(label)) for label in labels), _flat(text)))
+
+
+def test_withheld_count_is_the_markers_in_the_tables(programme_packs, figures_json):
+    """The notes' count of withheld figures is the number of markers the tables show, and the
+    number of withheld cells the release has for what the tables list (the stage table: the
+    headline rows are never withheld); at least one pack of the sample withholds some."""
+    k, seen = figures_json["k"], 0
+    for (programme, period, lang), pack in programme_packs.items():
+        pages = pack["pages"]
+        tables = [pages[1]] + [p for p in pages if _flat(t("board.stage_table", lang)) in _flat(p)]
+        shown = sum(_markers(page, lang, k) for page in tables)
+        expected = sum(
+            1
+            for c in figures_json["cells"]
+            if (c["programme"], c["period"]) == (programme, period)
+            and c["figure"] in board.STAGE_FIGURES
+            and c["stage"]
+            and not any(c[d] for d in DIMENSIONS if d != "stage")
+            and c["status"] != "published"
+        )
+        notes = _flat(pages[-2] if not _flat(pages[-1]) else pages[-1])
+        if expected:
+            assert _flat(t("board.note_withheld", lang, n=expected)) in notes, (programme, period, lang)
+        else:
+            assert _flat(t("board.note_no_withheld", lang)) in notes, (programme, period, lang)
+        assert shown == expected, (programme, period, lang, shown, expected)
+        seen += expected
+    assert seen, "no pack of the sample withholds anything: the count was not exercised"
+
+
+def test_cover_is_the_summary_of_the_period(programme_packs, figures_json):
+    """Page 1 carries the programme, the period, the as-of date and release, and the headline
+    figures of the period, each beside the prior period and the same period last year, every
+    value equal to the release's cell as formatted."""
+    k = figures_json["k"]
+    as_of = dt.date.fromisoformat(figures_json["as_of"])
+    for (programme, period, lang), pack in programme_packs.items():
+        cover = _flat(pack["pages"][0])
+        assert _flat(formatting.period(period, lang)) in cover
+        assert figures_json["release"] in cover and _flat(formatting.date(as_of, lang)) in cover
+        lead = [f for f in board.COVER if _total(figures_json, f, period, programme) is not None]
+        assert lead, (programme, period)
+        for figure in lead:
+            assert _flat(BY_KEY[figure].name(lang)) in cover, (programme, figure)
+            for then in (period, periods.previous(period), periods.same_period_last_year(period)):
+                cell = _total(figures_json, figure, then, programme)
+                if cell is not None:
+                    shown = formatting.cell(figure, cell["value"], cell["status"], lang, k, reason=cell["reason"])
+                    assert _flat(shown) in cover, (programme, period, figure, then, shown)
+
+
+def _outline(pdf: bytes) -> list[str]:
+    """The titles of the PDF's bookmarks (fpdf2 writes outline items as plain objects)."""
+    titles = []
+    start = pdf.find(b"/Type /Outlines")
+    for raw in re.findall(rb"/Title (\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]+>)", pdf[start:] if start >= 0 else b""):
+        if raw.startswith(b"<"):
+            titles.append(bytes.fromhex(raw[1:-1].decode()).decode("utf-16"))
+        else:
+            body = re.sub(rb"\\(.)", rb"\1", raw[1:-1])
+            titles.append(body.decode("utf-16") if body.startswith(b"\xfe\xff") else body.decode("latin-1"))
+    return titles
+
+
+def test_pack_metadata_for_readers_and_screen_readers(programme_packs):
+    """Title, author, subject, language, creation date (when it was made, not the as-of date)
+    and an outline with a bookmark per section."""
+    for (programme, period, lang), pack in programme_packs.items():
+        info = subprocess.run(["pdfinfo", "-isodates", str(pack["path"])], capture_output=True, text=True, check=True)
+        fields = dict(re.findall(r"^(\w+):\s+(.*)$", info.stdout, re.M))
+        assert t("board.pack_title", lang) in fields["Title"] and formatting.period(period, lang) in fields["Title"]
+        assert fields["Author"].strip() and fields["Subject"].strip()
+        made = dt.datetime.fromisoformat(fields["CreationDate"].replace("Z", "+00:00"))
+        assert abs((dt.datetime.now(dt.UTC) - made).total_seconds()) < 3600, fields["CreationDate"]
+        pdf = pack["path"].read_bytes()
+        assert f"/Lang ({'zh-CN' if lang == 'zh' else 'en-GB'})".encode() in pdf
+        outline = _outline(pdf)
+        for key in ("board.outline_cover", "board.headlines", "board.definitions", "board.notes"):
+            assert t(key, lang) in outline, (programme, period, lang, key, outline)
+
+
+def test_a_quarter_is_set_beside_a_quarter_of_the_yearly_standard(programme_packs, sample_store):
+    """Like with like: a quarter's stage table lists each stage's yearly standard and its
+    quarter share (÷ 4); a year's lists the yearly standard alone."""
+    engine = make_engine(sample_store.settings.published_store_url, read_only=True)
+    release = queries.current_release(engine=engine)
+    standards = queries.standards(engine=engine, release_id=release.id)
+    checked = 0
+    for (programme, period, lang), pack in programme_packs.items():
+        page = next((p for p in pack["pages"] if _flat(t("board.stage_table", lang)) in _flat(p)), None)
+        if page is None or programme == "all":
+            continue
+        per_year = periods.per_year(period)
+        lines = {_columns(line)[0]: _columns(line) for line in page.splitlines() if _columns(line)}
+        for row in standards[standards.programme == programme].itertuples():
+            line = lines.get(vocabulary("stage").label(row.stage, lang))
+            if line is None:
+                continue  # a stage with no cell this period
+            assert formatting.money(row.yearly_yuan, lang) in line, (programme, period, line)
+            if per_year != 1:
+                assert formatting.money(row.yearly_yuan / per_year, lang) in line, (programme, period, line)
+            checked += 1
+    assert checked

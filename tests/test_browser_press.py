@@ -19,8 +19,6 @@ from portal.i18n import t
 from tests.page_fixtures import build
 from tests.test_browser import SHOTS, _require_browser, _settle, _url, serve_portal
 
-PROJECTOR = {"width": 1920, "height": 1080}
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -44,48 +42,112 @@ def _latest(engine, release, kind: str) -> str:
     return [p for p in queries.periods(engine=engine, release_id=release.id) if periods.period_type(p) == kind][-1]
 
 
+# what a slide measures, in the browser: the page's and the slide's overflow (a scrollbar,
+# or content cut off at the slide's foot), the chart's height, the counter's centre, the
+# PDF button's box, and the size of the headline type
+_SLIDE_MEASURE = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const slide = document.querySelector('.st-key-projector_slide');
+  const chart = slide.querySelector('[data-testid="stVegaLiteChart"]');
+  const bar = document.querySelector('.st-key-projector_bar');
+  const counter = [...bar.querySelectorAll('p')].find(p => /\\d+\\s*(\\/|of)\\s*\\d+/.test(p.innerText));
+  const box = e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const value = slide.querySelector('[data-testid="stMetricValue"] p');
+  const pdf = [...bar.querySelectorAll('button')].find(b => b.innerText.includes('PDF'));
+  return {
+    page: Math.max(main.scrollHeight - main.clientHeight, document.documentElement.scrollHeight - innerHeight),
+    wide: document.documentElement.scrollWidth - innerWidth,
+    slide: slide.scrollHeight - slide.clientHeight,
+    chart: chart ? chart.getBoundingClientRect().height : null,
+    counter: counter ? box(counter) : null,
+    text: counter ? counter.innerText : '',
+    pdf: pdf ? box(pdf) : null,
+    value: value ? parseFloat(getComputedStyle(value).fontSize) : null,
+    cut: [...slide.querySelectorAll('.stMarkdownEllipsis, p, li, td, th')]
+      .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText),
+  };
+}"""
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_board_projector_at_1920(server, browser, lang):
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=["1920x1080", "1366x768"])
+def test_board_projector_slides_fit_the_screen(server, browser, lang, size):
+    """Every slide of the projector, stepped through with the → key: no scrollbar and nothing
+    cut at the slide's foot, a chart at least half the screen's height, the counter in the
+    middle, the PDF one click away in the bar; the first slide's figures are the store's."""
+    width, height = size
     engine, release = _store(server)
     quarter = _latest(engine, release, "quarter")
-    context = browser.new_context(viewport=PROJECTOR, accept_downloads=True)
+    view = board.build(engine, period=quarter, programme="all", release_id=release.id)
+    expected_slides = board.slides(view, lang)
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
     tab = context.new_page()
     errors = []
     tab.on("pageerror", lambda e: errors.append(str(e)))
     tab.goto(_url(server, "board", lang=lang, programme="all", period=quarter, projector="1"))
-    _settle(tab, charts=False)
-    tab.wait_for_selector('[data-testid="stMetricValue"]', timeout=30000)
-    tab.wait_for_timeout(800)
+    tab.wait_for_selector(".st-key-projector_slide", timeout=30000)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"board-projector-{lang}-1.png"))
-    body = tab.inner_text("body")
-    assert "Traceback" not in body and t("board.title", lang) in body
-    # large type: a headline value at least 56 px high, its label at least 28 px
-    value_px = tab.eval_on_selector('[data-testid="stMetricValue"]', "e => parseFloat(getComputedStyle(e).fontSize)")
-    label_px = tab.eval_on_selector('[data-testid="stMetricLabel"] p', "e => parseFloat(getComputedStyle(e).fontSize)")
-    assert value_px >= 56 and label_px >= 28, (value_px, label_px)
-    # the headline values are the store's cells
-    cells = queries.cells(engine=engine, release_id=release.id, programme="all", periods=[quarter])
-    expected = set()
-    for figure in board.HEADLINES:
-        view = charts.select(cells, figure, quarter)
-        if not view.empty:
-            row = view.iloc[0]
-            expected.add(formatting.cell(figure, row["value"], row["status"], lang, release.k, reason=row["reason"]))
-    shown = [v.strip() for v in tab.locator('[data-testid="stMetricValue"]').all_inner_texts()]
-    assert shown and set(shown) <= expected, (shown, expected)
-    # one screen at a time: next shows a chart image, whole and inside the screen
-    for screen in range(2, 5):
-        tab.get_by_role("button", name=t("board.next", lang)).click()
-        tab.wait_for_timeout(1500)
+    for number, slide in enumerate(expected_slides, start=1):
+        if number > 1:
+            tab.keyboard.press("ArrowRight")
+            tab.wait_for_function(f"() => location.search.includes('slide={number}')", timeout=30000)
         tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
-        tab.screenshot(path=str(SHOTS / f"board-projector-{lang}-{screen}.png"))
-        assert f"slide={screen}" in tab.url
-    image = tab.locator('[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img')
-    if image.count():
-        box = image.first.bounding_box()
-        assert box["width"] >= 1200 and box["y"] + box["height"] <= PROJECTOR["height"] + 400
+        if slide.kind == "chart":
+            tab.wait_for_selector(".st-key-projector_slide .vega-embed canvas, .st-key-projector_slide .vega-embed svg")
+        tab.wait_for_timeout(600)
+        seen = tab.evaluate(_SLIDE_MEASURE)
+        tab.screenshot(path=str(SHOTS / f"board-projector-{lang}-{width}-{number}.png"))
+        where = (lang, size, number, slide.kind, seen)
+        assert seen["page"] <= 0 and seen["wide"] <= 0 and seen["slide"] <= 1, where
+        assert not seen["cut"], where  # no figure or word cut short
+        assert t("board.slide", lang, n=number, total=len(expected_slides)) == seen["text"], where
+        assert abs(seen["counter"]["x"] + seen["counter"]["w"] / 2 - width / 2) < width * 0.03, where
+        assert seen["pdf"] and seen["pdf"]["y"] + seen["pdf"]["h"] <= height, where
+        if slide.kind == "chart":
+            assert seen["chart"] >= height / 2, where
+        if number == 1:
+            assert seen["value"] >= 0.06 * height, where  # read from the back of the room
+            shown = [v.strip() for v in tab.locator('[data-testid="stMetricValue"]').all_inner_texts()]
+            cells = queries.cells(engine=engine, release_id=release.id, programme="all", periods=[quarter])
+            store = []
+            for row in slide.payload:
+                cell = charts.select(cells, row["figure"], quarter).iloc[0]
+                store.append(formatting.cell(row["figure"], cell["value"], cell["status"], lang, release.k))
+            assert shown == store, where
+    tab.keyboard.press("ArrowRight")  # past the last slide: back to the first
+    tab.wait_for_function("() => location.search.includes('slide=1')", timeout=30000)
+    body = tab.inner_text("body")
+    assert "Traceback" not in body
     assert not errors, errors
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_board_page_cuts_no_figure(server, browser, lang, width):
+    """The board page at a laptop's and a phone's width: every headline figure's label, value,
+    change and note is whole (no "1,558 volunt…"), in reading order, and the page does not
+    scroll sideways."""
+    engine, release = _store(server)
+    quarter = _latest(engine, release, "quarter")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    tab = context.new_page()
+    tab.goto(_url(server, "board", lang=lang, programme="all", period=quarter))
+    _settle(tab)
+    # Streamlit cuts a metric's text with an ellipsis on the box around it (.stMarkdownEllipsis)
+    cut = tab.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"] .stMarkdownEllipsis,'
+                                              + '[data-testid="stMetric"] p')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+    )
+    assert not cut, cut
+    assert tab.evaluate("() => document.documentElement.scrollWidth - innerWidth") <= 0
+    labels = [x.strip() for x in tab.locator('[data-testid="stMetricLabel"]').all_inner_texts()]
+    view = board.build(engine, period=quarter, programme="all", release_id=release.id)
+    assert labels == [row["name"] for row in board.headline_rows(view, lang)]
+    boxes = [b for b in (m.bounding_box() for m in tab.locator('[data-testid="stMetric"]').all()) if b]
+    order = sorted(range(len(boxes)), key=lambda i: (round(boxes[i]["y"]), boxes[i]["x"]))
+    assert order == list(range(len(boxes)))  # left to right, then the next row
     context.close()
 
 

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from portal import charts, formatting, queries
+from portal import charts, formatting, periods, queries
 from portal.figures import BY_KEY
 from portal.vocab import DIMENSIONS, vocabulary
 from tests.page_fixtures import PROGRAMMES, build
@@ -98,6 +98,32 @@ def test_stage_average_beside_standard(store, cells):
     same_cells(chart.data, view)
     for row in chart.data.itertuples():
         assert row.standard == standards.set_index("stage").yearly_yuan[row.stage]
+
+
+@pytest.mark.parametrize("period", ["2023", "2023-Q4", "2023-12", "all"])
+def test_stage_standard_ticks_are_like_with_like(store, cells, period):
+    """All programmes together: one tick per programme's distinct standard of each stage, at
+    the period's share of the yearly amount (a quarter a quarter of it); none for all time;
+    the x scale reaches past the highest tick, so none is cut at the edge."""
+    view = expected_view(cells, "average_per_child", period, ("stage",))
+    standards = queries.standards(engine=store.engine, release_id=store.release_id)
+    per_year = {"2023": 1, "2023-Q4": 4, "2023-12": 12, "all": None}[period]
+    chart = charts.stage_average(view, standards, "en", store.k, title="avg", per_year=periods.per_year(period))
+    ticks = chart.layer[1].data
+    expected = (
+        sorted(
+            (vocabulary("stage").label(stage, "en"), yearly / per_year)
+            for stage in set(view["stage"])
+            for yearly in {float(v) for v in standards.loc[standards.stage == stage, "yearly_yuan"]}
+        )
+        if per_year
+        else []
+    )
+    assert sorted(zip(ticks["label"], ticks["standard"], strict=True)) == expected
+    if expected:
+        top = chart.to_dict()["layer"][0]["encoding"]["x"]["scale"]["domain"][1]
+        assert top > max(v for _, v in expected)
+        assert top >= (view.loc[view.status == "published", "value"].max() if (view.status == "published").any() else 0)
 
 
 def test_grouped_raised_and_disbursed(store, cells):

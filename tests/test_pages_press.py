@@ -155,8 +155,10 @@ def test_board_headlines_are_store_cells(use_press, lang, programme):
         value, _delta = shown[BY_KEY[figure].name(lang)]
         cell = now.iloc[0]
         assert value == formatting.cell(figure, cell["value"], cell["status"], lang, store.k, reason=cell["reason"])
-    # the period compared with is named; the stage table and the charts are there
-    assert t("board.deltas_vs", lang, previous=formatting.period(prior, lang)) in [c.value for c in at.caption]
+    # the period compared with is named under every change; the stage table and the charts are there
+    since = t("board.since_prior_short", lang, period=formatting.period(prior, lang))
+    deltas = [m.proto for m in at.metric if m.proto.delta]
+    assert deltas and all(d.delta_description == since for d in deltas)
     assert elements(at, "vega_lite_chart")
     labels = {b.proto.label for b in elements(at, "download_button")}
     assert t("board.pack_button", lang) in labels
@@ -176,26 +178,33 @@ def test_board_of_a_month_shows_its_quarter(use_press):
 def test_projector_mode_is_bound_to_the_url(use_press):
     at = open_page("board", lang="zh", period="2023", projector="1")
     _ok(at)
-    assert at.toggle(key="w_projector").value is True
     assert at.query_params["projector"] == "1" and at.query_params["slide"] == "1"
-    assert any("stSidebar" in m.value for m in at.markdown)  # the projector style is on
+    assert any("stSidebar" in h.proto.body for h in elements(at, "html"))  # the projector style is on
+    assert not at.warning  # the banners are not drawn over a slide (its bar carries the as-of)
     at.button(key="slide_next").click().run()
     _ok(at)
     assert at.query_params["slide"] == "2"
-    at.toggle(key="w_projector").set_value(False).run()
+    at.button(key="projector_exit").click().run()
     _ok(at)
-    assert "projector" not in at.query_params
+    assert "projector" not in at.query_params and "slide" not in at.query_params
+    assert at.button(key="projector_enter")  # back on the board page, with the way in
+    at.button(key="projector_enter").click().run()
+    _ok(at)
+    assert at.query_params["projector"] == "1"
 
 
 def test_projector_screens_all_draw(use_press):
+    store, _ = use_press
     at = open_page("board", lang="en", period="2023", projector="1")
-    first = t("board.slide", "en", n=1, total=999).split("999")[0]
-    total = int(next(c.value for c in at.caption if c.value.startswith(first)).split()[-1])
+    view = board.build(store.engine, period="2023", programme="all", release_id=store.release_id)
+    total = len(board.slides(view, "en"))
     seen = set()
-    for _ in range(total):
+    for n in range(1, total + 1):
         _ok(at)
+        assert t("board.slide", "en", n=n, total=total) in [m.value for m in at.markdown]
         seen.add(at.query_params["slide"])
         at.button(key="slide_next").click().run()
+    assert at.query_params["slide"] == "1"  # past the last: the first again
     assert len(seen) == total >= 4
 
 
