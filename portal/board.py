@@ -394,6 +394,17 @@ def _standard_text(values: list[float], lang: str, per_year: int = 1) -> str:
     return low if low == high else f"{low}–{high}"
 
 
+def comparable_standards(standards: pd.DataFrame, coverage: Coverage, programme: str) -> pd.DataFrame:
+    """The standards an average per child may be set beside (the board, the pack, the stage
+    page): a programme's own; for all programmes together, all of them only when every
+    programme that pays out has standards (else the average mixes payments no standard speaks
+    for, and nothing is compared)."""
+    if programme != "all":
+        return standards[standards["programme"] == programme]
+    payers = {p for p in coverage.spans if coverage.has(p, "funds_disbursed")}
+    return standards if payers <= set(standards["programme"]) else standards.iloc[0:0]
+
+
 def stage_rows(board: Board, lang: str) -> list[dict]:
     """Per stage: children, funds and average of the period beside the standard. A year sits
     beside the yearly standard; a quarter beside a quarter's share of it (÷ 4), like with like."""
@@ -403,6 +414,7 @@ def stage_rows(board: Board, lang: str) -> list[dict]:
         stages += [s for s in view["stage"] if s not in stages]
     order = {c: i for i, c in enumerate(vocabulary("stage").codes)}
     per_year = periods.per_year(board.period)
+    comparable = comparable_standards(board.standards, board.coverage, board.programme)
     rows = []
     for stage in sorted(stages, key=lambda s: order.get(s, len(order))):
         where = {"stage": stage}
@@ -410,7 +422,7 @@ def stage_rows(board: Board, lang: str) -> list[dict]:
         values = charts.standard_values(board.standards, stage)
         average = board.value(cells["average_per_child"])
         share = DASH
-        if len(values) == 1 and average is not None:
+        if len(charts.standard_values(comparable, stage)) == 1 and average is not None:
             share = formatting.percent(average / (values[0] / per_year), lang)
         rows.append(
             {
@@ -457,6 +469,8 @@ def stage_notes(board: Board, lang: str) -> list[str]:
         notes.append(t("board.quarter_note", lang))
     if any(row["range"] for row in stage_rows(board, lang)):
         notes.append(t("board.standards_vary", lang))
+    if comparable_standards(board.standards, board.coverage, board.programme).empty and not board.standards.empty:
+        notes.append(t("board.standards_partial", lang))
     return notes
 
 
@@ -494,10 +508,12 @@ def board_charts(board: Board, lang: str) -> list[BoardChart]:
         out.append(BoardChart("stage_children", title, chart, served, "stage"))
     average = charts.select(board.cells, "average_per_child", board.period, by=("stage",))
     if not average.empty:
-        yearly = periods.per_year(board.period) == 1
-        title = t("stage.average", lang) if yearly else t("board.average_share", lang, n=periods.per_year(board.period))
         per_year = periods.per_year(board.period)
-        chart = charts.stage_average(average, board.standards, lang, k, title=title, per_year=per_year)
+        standards = comparable_standards(board.standards, board.coverage, board.programme)
+        title = t("stage.average", lang) if per_year == 1 else t("board.average_share", lang, n=per_year)
+        if standards.empty:
+            title = t("board.average_only", lang)
+        chart = charts.stage_average(average, standards, lang, k, title=title, per_year=per_year)
         out.append(BoardChart("stage_average", title, chart, average, "stage"))
     return out
 

@@ -496,9 +496,11 @@ def headline_row(frame: pd.DataFrame, figures: tuple[str, ...], *, where: dict |
 
 
 def standards() -> pd.DataFrame:
+    """The standards the view's averages may be set beside (``board.comparable_standards``)."""
+    from portal import board
+
     ctx = context()
-    frame = _standards(_url(), ctx.release["id"])  # all programmes: every programme's standard
-    return frame[frame["programme"] == ctx.programme] if ctx.programme != "all" else frame
+    return board.comparable_standards(_standards(_url(), ctx.release["id"]), ctx.coverage, ctx.programme)
 
 
 def labels() -> pd.DataFrame:
