@@ -422,8 +422,9 @@ def stage_rows(board: Board, lang: str) -> list[dict]:
         values = charts.standard_values(board.standards, stage)
         average = board.value(cells["average_per_child"])
         share = DASH
-        if len(charts.standard_values(comparable, stage)) == 1 and average is not None:
-            share = formatting.percent(average / (values[0] / per_year), lang)
+        standard = charts.standard_values(comparable, stage)
+        if len(standard) == 1 and average is not None:
+            share = formatting.percent(average / (standard[0] / per_year), lang)
         rows.append(
             {
                 "stage": stage,

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import locale
 import os
-import subprocess
 import sys
 import tomllib
 from functools import cache
@@ -177,8 +176,8 @@ def _parse_date(value: str | None, lang: str) -> dt.date | None:
 def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None) -> int:
     from portal import publish, suppress
 
-    if k < suppress.MIN_K:
-        raise CliError(say("bad_k", lang, min_k=suppress.MIN_K))
+    if not suppress.MIN_K <= k <= suppress.MAX_K:
+        raise CliError(say("bad_k", lang, min_k=suppress.MIN_K, max_k=suppress.MAX_K))
     working = _working(settings, lang)
     published = _published(settings, lang, create=True)
     try:
@@ -187,6 +186,8 @@ def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None)
         )
     except publish.NothingToPublish as exc:
         raise CliError(say("nothing_to_publish", lang)) from exc
+    except publish.AsOfOutOfRange as exc:
+        raise CliError(say("as_of_out_of_range", lang, as_of=exc.as_of, first=exc.first, last=exc.last)) from exc
     except suppress.AuditFailure as exc:
         from portal import formatting
         from portal.figures import BY_KEY
@@ -290,9 +291,13 @@ def cmd_board_pack(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    print(say("serving", args.lang, port=args.port))
+    print(say("serving", args.lang, port=args.port), flush=True)
     command = [sys.executable, "-m", "portal.serve", "--server.port", str(args.port), "--server.headless", "true"]
-    return subprocess.call(command, cwd=PROJECT_ROOT)
+    # the server takes this process's place: a supervisor's SIGTERM (systemd, docker, Ctrl-C)
+    # reaches Streamlit itself, and no child is left answering on the port
+    os.chdir(PROJECT_ROOT)
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 def build_parser(lang_default: str) -> argparse.ArgumentParser:

@@ -62,6 +62,15 @@ class NothingToPublish(Exception):
     """The working store holds no rows a figure can be computed from."""
 
 
+class AsOfOutOfRange(ValueError):
+    """An as-of date the data cannot stand for: after its last day (a future as-of would
+    publish zeros for days nobody reported, and a grid to the year 9999) or before its first."""
+
+    def __init__(self, as_of: dt.date, first: dt.date, last: dt.date):
+        super().__init__(f"as-of {as_of} outside the data's {first} – {last}")
+        self.as_of, self.first, self.last = as_of, first, last
+
+
 def _duckdb() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for one publish step; no progress bars on the operator's terminal."""
     con = duckdb.connect()
@@ -311,11 +320,13 @@ def prepare(
     latest = data_as_of(con)
     if latest is None:
         raise NothingToPublish
-    as_of = as_of or latest
     first = con.execute(
         "SELECT least((SELECT min(day) FROM donations), (SELECT min(day) FROM disbursements), "
         "(SELECT min(day) FROM service), (SELECT min(enrolled_on) FROM register))"
     ).fetchall()[0][0]
+    if as_of is not None and not first <= as_of <= latest:
+        raise AsOfOutOfRange(as_of, first, latest)
+    as_of = as_of or latest
     _period_tables(con, first, as_of)
     for family in ("donations", "disbursements", "service"):
         con.execute(f"CREATE TEMP VIEW {family}_p AS SELECT * FROM {family} JOIN pmap USING (day)")
@@ -543,8 +554,8 @@ def publish(
     receipt_key: bytes | None = None,
 ) -> PublishResult:
     """Compute, suppress, audit and write a new release; the previous ones stay."""
-    if k < suppress.MIN_K:
-        raise ValueError(f"k must be at least {suppress.MIN_K}")
+    if not suppress.MIN_K <= k <= suppress.MAX_K:
+        raise ValueError(f"k must be between {suppress.MIN_K} and {suppress.MAX_K}")
     raw, as_of, coverage = compute_cube(load_facts(working), as_of=as_of)
     reference = _reference(working)
     public_regions = set(reference["regions"].loc[reference["regions"]["public"].astype(bool), "code"])

@@ -44,6 +44,9 @@ from portal.figures import BY_KEY
 from portal.vocab import DIMENSIONS
 
 MIN_K = 5
+# a threshold above any group a children's programme has: a larger K withholds everything, and
+# a K of twenty digits is a typo, not a policy
+MAX_K = 1000
 DOMINANCE_ONE = 0.50
 DOMINANCE_TWO = 0.67
 # A withheld cell must stay uncertain over an interval at least this share of its value wide
@@ -347,8 +350,8 @@ def apply(
     enabled: bool = True,
     audit: bool = True,
 ) -> pd.DataFrame:
-    if k < MIN_K:
-        raise ValueError(f"k must be at least {MIN_K}")
+    if not MIN_K <= k <= MAX_K:
+        raise ValueError(f"k must be between {MIN_K} and {MAX_K}")
     cells = cells.copy()
     reason = pd.Series(None, index=cells.index, dtype=object)
     if enabled:

@@ -433,7 +433,7 @@ def page_top(title_key: str) -> dict | None:
     st.title(t(title_key, ctx.lang))
     if not ctx.region:
         return None
-    st.caption(t("notice.region_breakdown", ctx.lang, region=ctx.region_name()))
+    st.caption(t("notice.region_breakdown", ctx.lang, region=markdown_text(ctx.region_name())))
     return {"region": ctx.region}
 
 
@@ -664,7 +664,7 @@ def show(drawn: Drawn | str | None, *, key: str) -> None:
         st.info(drawn or t("notice.no_data_view", ctx.lang))
         return
     _chart(drawn)
-    st.caption(drawn.caption)
+    st.caption(markdown_text(drawn.caption))  # it names the programme: text, not markup
     _table_twin(drawn)
     downloads_only(drawn.view, key=key)
     chart_exports(drawn.spec, key=key, title=drawn.title)

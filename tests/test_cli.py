@@ -67,6 +67,64 @@ def test_publish_k_floor_and_empty_store(deployment):
     assert none.returncode == 2 and "publish" in none.stderr
 
 
+def test_publish_refuses_an_as_of_outside_the_data_and_an_absurd_k(deployment, tmp_path):
+    """A future as-of would publish zeros for days nobody reported (and a grid to 9999), one
+    before the first day nothing at all; a K of twenty digits is a typo. Each is a message in
+    the user's language, exit 2, no traceback, nothing published; the data's own span works."""
+    from tests.conftest import load_frames
+
+    load_frames(deployment, random_raw(2, children=20, disbursements=40, donations=30, records=40), tmp_path / "raw")
+    for args in (
+        ("--as-of", "2030-12-31"),
+        ("--as-of", "9999-12-31"),
+        ("--as-of", "1900-01-01"),
+        ("--k", "99999999999999999999"),
+        ("--k", "1001"),
+    ):
+        for lang, words in (("en", ("Nothing was published", "K must be between")), ("zh", ("未发布", "K 须在"))):
+            done = portal(deployment, "--lang", lang, "publish", *args)
+            assert done.returncode == 2, (args, done.stderr)
+            assert "Traceback" not in done.stderr and any(w in done.stderr for w in words), (args, done.stderr)
+            if args[0] == "--as-of":
+                assert args[1] in done.stderr  # names the date it refused
+    none = portal(deployment, "--lang", "en", "figures")
+    assert none.returncode == 2, "a refused publish wrote a release"
+    done = portal(deployment, "--lang", "en", "publish", "--k", "5")
+    assert done.returncode == 0, done.stderr
+
+
+def test_serve_stops_on_one_sigterm(deployment):
+    """`portal serve` is the server (exec), not its parent: one SIGTERM from a supervisor stops
+    it, and nothing is left answering on the port."""
+    import signal
+    import urllib.request
+
+    from bench.replicas import free_port, wait_healthy
+
+    port = free_port()
+    health = f"http://127.0.0.1:{port}/_stcore/health"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "portal.cli", "--lang", "en", "serve", "--port", str(port)],
+        env=deployment.env(),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        try:
+            urllib.request.urlopen(health, timeout=3)
+        except OSError:
+            pass  # refused: the server is gone
+        else:
+            raise AssertionError(f"something still answers on port {port} after SIGTERM")
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
 def test_figures_csv_matches_json(sample_store):
     as_json = json.loads(portal(sample_store, "figures", "--format", "json").stdout)
     raw = subprocess.run(
