@@ -186,6 +186,10 @@ def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None)
         )
     except publish.NothingToPublish as exc:
         raise CliError(say("nothing_to_publish", lang)) from exc
+    except publish.ReleaseKeyMismatch as exc:
+        raise CliError(say("publish_key_mismatch", lang, working=exc.working or "—", published=exc.published)) from exc
+    except publish.WorkingStoreBusy as exc:
+        raise CliError(say("working_busy", lang), code=1) from exc
     except publish.AsOfOutOfRange as exc:
         raise CliError(say("as_of_out_of_range", lang, as_of=exc.as_of, first=exc.first, last=exc.last)) from exc
     except suppress.AuditFailure as exc:

@@ -23,7 +23,7 @@ from portal import periods, receipts, suppress
 from portal.figures import DATA_FAMILIES, FIGURES, Breakdown, figures_of, has_family
 from portal.models import published as pub
 from portal.vocab import DIMENSIONS
-from portal.working_rows import read_arrow, read_tables
+from portal.working_rows import read_tables
 
 # The facts each family is computed from: SQL over the working store (integer keys, fen,
 # seconds), and the column that dates a row.
@@ -96,7 +96,62 @@ def _empty(table: pa.Table) -> pa.Table:
 
 def load_facts(working: Engine) -> dict[str, pa.Table]:
     """The working store's facts as Arrow; a programme may have no rows of a kind at all."""
-    return {name: table if table.num_rows else _empty(table) for name, table in read_tables(working, FACTS).items()}
+    return _typed(read_tables(working, FACTS))
+
+
+def _typed(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return {name: table if table.num_rows else _empty(table) for name, table in tables.items()}
+
+
+# the gifts whose receipts a donor can check (refunds are not gifts)
+GIFTS = "SELECT receipt_no, amount_fen, programme, donated_on FROM donation WHERE NOT is_refund"
+# every committed load that changed a row added a batch row in the same transaction
+DATA_VERSION = "SELECT count(*), coalesce(max(id), 0) FROM batch"
+SNAPSHOT_TRIES = 3
+
+
+class ReleaseKeyMismatch(ValueError):
+    """The working store was built under another pseudonym key than the published releases:
+    its person keys are other people's (or the store is another charity's)."""
+
+    def __init__(self, working: str | None, published: str | None):
+        super().__init__(f"working store key {working} != published releases' key {published}")
+        self.working, self.published = working, published
+
+
+class WorkingStoreBusy(RuntimeError):
+    """Loads kept committing while publish read the working store."""
+
+
+@dataclass
+class Snapshot:
+    """All publish reads of the working store, as of one state of it."""
+
+    facts: dict[str, pa.Table]
+    gifts: pa.Table
+    reference: dict[str, pd.DataFrame]
+
+
+def read_snapshot(working: Engine) -> Snapshot:
+    """The facts, the gifts behind the receipts and the reference lists as of one state of the
+    working store. The readers run in parallel on their own connections, and a load may
+    commit between them (it takes no lock a reader waits on); so the data version is read
+    before and after, and everything is read again if a load came in between. Without this,
+    a gift loaded mid-publish could be checkable on the receipt page of a release whose
+    figures leave it out."""
+    for _ in range(SNAPSHOT_TRIES):
+        before = _data_version(working)
+        tables = read_tables(working, {**FACTS, "gifts": GIFTS})
+        reference = _reference(working)
+        if _data_version(working) == before:
+            gifts = tables.pop("gifts")
+            return Snapshot(facts=_typed(tables), gifts=gifts, reference=reference)
+    raise WorkingStoreBusy
+
+
+def _data_version(working: Engine) -> tuple:
+    with working.connect() as connection:
+        return tuple(connection.exec_driver_sql(DATA_VERSION).one())
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -556,11 +611,13 @@ def publish(
     """Compute, suppress, audit and write a new release; the previous ones stay."""
     if not suppress.MIN_K <= k <= suppress.MAX_K:
         raise ValueError(f"k must be between {suppress.MIN_K} and {suppress.MAX_K}")
-    raw, as_of, coverage = compute_cube(load_facts(working), as_of=as_of)
-    reference = _reference(working)
+    snapshot = read_snapshot(working)
+    reference = snapshot.reference
+    meta = dict(zip(reference["meta"]["key"], reference["meta"]["value"], strict=True))
+    _check_key(published, meta.get("key_fingerprint"))  # before computing or writing anything
+    raw, as_of, coverage = compute_cube(snapshot.facts, as_of=as_of)
     public_regions = set(reference["regions"].loc[reference["regions"]["public"].astype(bool), "code"])
     cells = suppress.apply(raw, k=k, public_regions=public_regions, enabled=suppression)
-    meta = dict(zip(reference["meta"]["key"], reference["meta"]["value"], strict=True))
     now = dt.datetime.now(dt.UTC)
     with Session(published) as session:
         previous = session.exec(select(pub.Release).order_by(pub.Release.seq.desc()).limit(1)).scalars().first()
@@ -579,7 +636,7 @@ def publish(
         _write_reference(session, release_id, reference)
         _write_cells(session, release_id, cells)
         _write_coverage(session, release_id, coverage)
-        checkable = _write_receipts(session, working, release_id, as_of, receipt_key)
+        checkable = _write_receipts(session, snapshot.gifts, release_id, as_of, receipt_key)
         corrections = []
         if previous is not None:
             from portal.queries import cells as read_cells  # same store, previous release
@@ -591,6 +648,16 @@ def publish(
         session.commit()
     withheld = cells.loc[cells["status"] == "withheld", "reason"].value_counts().to_dict()
     return PublishResult(release_id, as_of, k, len(cells), withheld, len(corrections), checkable)
+
+
+def _check_key(published: Engine, fingerprint: str | None) -> None:
+    """A release continues the published store's releases only under the same key: releases
+    under two keys would give one child two pseudonyms, and a portal trusting the old key
+    would go dark on the new release."""
+    with Session(published) as session:
+        previous = session.exec(select(pub.Release).order_by(pub.Release.seq.desc()).limit(1)).scalars().first()
+    if previous is not None and previous.key_fingerprint and previous.key_fingerprint != fingerprint:
+        raise ReleaseKeyMismatch(fingerprint, previous.key_fingerprint)
 
 
 def _write_reference(session: Session, release_id: str, reference: dict[str, pd.DataFrame]) -> None:
@@ -647,16 +714,12 @@ def _write_reference(session: Session, release_id: str, reference: dict[str, pd.
         session.execute(pub.ReleaseBatch.__table__.insert(), batches)
 
 
-def _write_receipts(session: Session, working: Engine, release_id: str, as_of: dt.date, key: bytes | None) -> int:
+def _write_receipts(session: Session, gifts: pa.Table, release_id: str, as_of: dt.date, key: bytes | None) -> int:
     """One keyed hash per gift counted (refunds are not gifts); new ones added, gone ones removed.
     Digests, differences and order are computed in DuckDB: at 10M gifts this is publish's
     largest step."""
     if key is None:
         return 0
-    gifts = read_arrow(
-        working,
-        "SELECT receipt_no, amount_fen, programme, donated_on FROM donation WHERE NOT is_refund",
-    )
     existing = pa.table({"digest": pa.array(session.execute(select(pub.Receipt.digest)).scalars().all(), pa.string())})
     if gifts.num_rows == 0:  # a programme with no donations (or none left): nothing to check
         session.execute(pub.Receipt.__table__.delete())

@@ -29,6 +29,18 @@ def current_release(*, engine: Engine) -> Release | None:
         return session.exec(select(Release).order_by(Release.seq.desc()).limit(1)).scalars().first()
 
 
+def trusted_release(*, engine: Engine, trusted) -> tuple[Release | None, list[Release]]:
+    """The newest release whose key fingerprint ``trusted(fingerprint)`` accepts, and the newer
+    releases passed over (built under a key this deployment does not know); (None, all of
+    them) when none is trusted."""
+    skipped = []
+    for candidate in releases(engine=engine):
+        if trusted(candidate.key_fingerprint):
+            return candidate, skipped
+        skipped.append(candidate)
+    return None, skipped
+
+
 def release(*, engine: Engine, release_id: str) -> Release | None:
     with Session(engine) as session:
         return session.exec(select(Release).where(Release.id == release_id)).scalars().first()

@@ -19,37 +19,49 @@ from portal.settings import PROJECT_ROOT, Settings, get_settings
 APP = PROJECT_ROOT / "streamlit_app.py"
 
 
-def refusal(settings: Settings) -> str | None:
-    """Why the portal must not serve this published store, or None."""
+def check(settings: Settings) -> tuple[str | None, str | None]:
+    """(why the portal must not serve this published store, what the operator should know):
+    refused when no release was built under a key this deployment trusts; when only newer
+    releases are untrusted, the portal serves the newest trusted one and says so."""
     from portal import pseudonym, queries
     from portal.cli import _safe_url, default_lang, say
     from portal.db import make_engine
 
     engine = make_engine(settings.published_store_url, read_only=True)
     try:
-        release = queries.current_release(engine=engine)
+        release, skipped = queries.trusted_release(
+            engine=engine, trusted=lambda fp: not pseudonym.untrusted_release(fp, settings)
+        )
     except Exception:  # missing or empty store: the portal's own empty page explains it
-        return None
+        return None, None
     finally:
         engine.dispose()
-    if release is None or not pseudonym.untrusted_release(release.key_fingerprint, settings):
-        return None
+    if not skipped:
+        return None, None
     lang = default_lang(settings)
-    return say(
-        "untrusted_store",
-        lang,
+    values = dict(
         url=_safe_url(settings.published_store_url),
-        release=release.id,
-        found=release.key_fingerprint or "—",
+        release=skipped[0].id,
+        found=skipped[0].key_fingerprint or "—",
         accepted=", ".join(sorted(pseudonym.accepted_fingerprints(settings))) or "—",
     )
+    if release is None:
+        return say("untrusted_store", lang, **values), None
+    return None, say("untrusted_newer", lang, shown=release.id, **values)
+
+
+def refusal(settings: Settings) -> str | None:
+    """Why the portal must not serve this published store, or None."""
+    return check(settings)[0]
 
 
 def main(argv: list[str] | None = None) -> None:
-    problem = refusal(get_settings())
+    problem, notice = check(get_settings())
     if problem:
         print(problem, file=sys.stderr)
         raise SystemExit(3)
+    if notice:
+        print(notice, file=sys.stderr)
 
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli

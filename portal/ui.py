@@ -52,18 +52,31 @@ def _url() -> str:
 
 @st.cache_data(ttl=30, show_spinner=False, max_entries=4)
 def _release(url: str) -> dict | None:
-    """The current release as a plain dict, or None when the store is missing or empty."""
+    """The release to show as a plain dict: the newest one built under a key this deployment
+    trusts (a newer untrusted one is passed over and named in the log); the newest of all when
+    none is trusted (``_untrusted`` then refuses it); None when the store is missing or empty."""
     if is_sqlite(url):
         from sqlalchemy.engine import make_url
 
         database = make_url(url).database
         if not database or not Path(database).exists():
             return None
+    settings = get_settings()
     try:
-        release = queries.current_release(engine=_engine(url))
+        release, skipped = queries.trusted_release(
+            engine=_engine(url), trusted=lambda fp: not pseudonym.untrusted_release(fp, settings)
+        )
     except Exception:  # no schema yet, unreachable server: the friendly empty page says what to do
         log.warning("published store not readable", exc_info=True)
         return None
+    if skipped and release is not None:
+        log.error(
+            "passing over release(s) %s built under an untrusted key (%s); showing release %s",
+            ", ".join(r.id for r in skipped),
+            ", ".join(sorted({r.key_fingerprint or "none" for r in skipped})),
+            release.id,
+        )
+    release = release or (skipped[0] if skipped else None)
     if release is None:
         return None
     return {

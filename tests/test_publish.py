@@ -221,3 +221,51 @@ def test_sqlite_and_postgresql_give_identical_cells(tmp_path):
         cells = queries.cells(engine=deployment.published, release_id=release.release_id)
         results.append(cells.sort_values(["figure", "programme", "period", *DIMENSIONS]).reset_index(drop=True))
     pd.testing.assert_frame_equal(results[0], results[1])
+
+
+def test_publish_reads_one_state_of_the_working_store(deployment, tmp_path, monkeypatch):
+    """A load that commits while publish reads (here: between its readers) does not reach the
+    receipts of a release whose figures leave it out: publish notices the working store moved
+    and reads it again, so every checkable gift is counted in the release's figures."""
+    from sqlalchemy import text
+
+    from portal import publish as publishing
+    from portal import queries
+    from tests.conftest import load_frames
+    from tests.factories import random_raw
+
+    load_frames(deployment, random_raw(2, children=20, disbursements=40, donations=30, records=40), tmp_path / "raw")
+    reads = []
+    real = publishing.read_tables
+
+    def read_then_load(engine, queries_):
+        tables = real(engine, queries_)
+        if not reads:  # a load commits just after the first read: one more gift and its batch
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO batch (kind, file_name, sha256, rows, loaded, rejected, loaded_at) "
+                        "VALUES ('donations', 'late.csv', :sha, 1, 1, 0, CURRENT_TIMESTAMP)"
+                    ),
+                    {"sha": "f" * 64},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO donation (receipt_no, programme, donated_on, amount_fen, is_refund, channel,"
+                        " platform, donor_type, donor_id, batch_id) SELECT 'LATE-0001', programme, donated_on,"
+                        " amount_fen, is_refund, channel, platform, donor_type, donor_id,"
+                        " (SELECT max(id) FROM batch) FROM donation WHERE NOT is_refund"
+                        " ORDER BY donated_on LIMIT 1"
+                    )
+                )
+        reads.append(sorted(queries_))
+        return tables
+
+    monkeypatch.setattr(publishing, "read_tables", read_then_load)
+    result = publishing.publish(working=deployment.working, published=deployment.published, k=5, receipt_key=b"r" * 32)
+    with deployment.working.connect() as connection:
+        gifts = connection.execute(text("SELECT count(*) FROM donation WHERE NOT is_refund")).scalar_one()
+    cells = queries.cells(engine=deployment.published, release_id=result.release_id, programme="all", periods=["all"])
+    counted = cells[(cells.figure == "donations") & cells[list(queries.DIMENSIONS)].isna().all(axis=1)]
+    assert counted.value.iloc[0] == gifts == result.receipts
+    assert len(reads) >= 2, "publish did not read again after the load"

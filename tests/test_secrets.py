@@ -18,7 +18,7 @@ from bench.loadtest import page_view
 from loaders import KINDS
 from portal import pseudonym
 from portal.i18n import LANGS, t
-from portal.serve import refusal
+from portal.serve import check, refusal
 from portal.settings import Settings, get_settings
 from tests import test_pages
 from tests.conftest import ROOT, new_deployment
@@ -170,3 +170,66 @@ def test_a_page_shows_nothing_of_an_untrusted_release(use_store, monkeypatch, tm
     assert not at.exception
     assert [e.value for e in at.error] == [t("app.untrusted", "en")]
     assert not at.metric and not elements(at, "vega_lite_chart") and not at.dataframe
+
+
+def test_publish_refuses_a_working_store_under_another_key(keyed, tmp_path):
+    """A working store built under key B cannot add a release to a published store whose
+    releases came from key A: refused before anything is written, in the user's language."""
+    from portal import queries
+    from tests.conftest import load_frames
+    from tests.factories import random_raw
+
+    other = new_deployment(tmp_path / "other")  # its own, different key
+    load_frames(other, random_raw(2, children=20, disbursements=40, donations=30, records=40), tmp_path / "raw")
+    before = [r.id for r in queries.releases(engine=keyed.deployment.published)]
+    env = {**other.env(), "PORTAL_PUBLISHED_URL": keyed.deployment.settings.published_store_url}
+    for lang, words in (("en", "Refusing to publish"), ("zh", "拒绝发布")):
+        done = subprocess.run(
+            [sys.executable, "-m", "portal.cli", "--lang", lang, "publish"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 2, done.stderr
+        assert words in done.stderr and "Traceback" not in done.stderr
+        assert pseudonym.fingerprint(keyed.deployment.key) in done.stderr
+    assert [r.id for r in queries.releases(engine=keyed.deployment.published)] == before
+
+
+def test_a_newer_untrusted_release_is_passed_over(use_store, monkeypatch):
+    """A release under an unknown key lands on top of trusted ones (a store swapped or written
+    by hand): the portal keeps showing the last trusted release, and says so to the operator
+    when it starts; nothing of the untrusted release is shown."""
+    import datetime as dt
+
+    from sqlmodel import Session
+
+    from portal.db import make_engine
+    from portal.models.published import Release
+
+    engine = make_engine(use_store.url)
+    with Session(engine) as session:
+        session.add(
+            Release(
+                id="2099-01-01.1",
+                created_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+                as_of=dt.date(2098, 12, 31),
+                k=5,
+                is_sample=False,
+                note="not ours",
+                key_fingerprint=STRANGER,
+            )
+        )
+        session.commit()
+    try:
+        at = open_page("overview", lang="en")
+        assert not at.exception and not at.error
+        captions = " ".join(c.value for c in at.caption)
+        assert use_store.release_id in captions and "2099-01-01.1" not in captions
+        problem, notice = check(get_settings())
+        assert problem is None and "2099-01-01.1" in notice and use_store.release_id in notice
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM release WHERE id = '2099-01-01.1'")
