@@ -23,17 +23,23 @@ def check(settings: Settings) -> tuple[str | None, str | None]:
     """(why the portal must not serve this published store, what the operator should know):
     refused when no release was built under a key this deployment trusts; when only newer
     releases are untrusted, the portal serves the newest trusted one and says so."""
-    from portal import pseudonym, queries
+    from portal import pseudonym, queries, stores
     from portal.cli import _safe_url, default_lang, say
-    from portal.db import make_engine
+    from portal.db import is_sqlite, make_engine
 
-    engine = make_engine(settings.published_store_url, read_only=True)
+    url = settings.published_store_url
+    if is_sqlite(url) and not _sqlite_file(url).exists():
+        return None, None  # nothing published yet: the portal's own empty page explains it
+    engine = make_engine(url, read_only=True)
     try:
+        if not stores.is_initialised(engine):
+            return None, None
         release, skipped = queries.trusted_release(
             engine=engine, trusted=lambda fp: not pseudonym.untrusted_release(fp, settings)
         )
-    except Exception:  # missing or empty store: the portal's own empty page explains it
-        return None, None
+    except Exception as exc:  # a corrupt file, a server down: the operator must know now
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return say("store_unreadable", default_lang(settings), url=_safe_url(url), reason=reason), None
     finally:
         engine.dispose()
     if not skipped:
@@ -48,6 +54,14 @@ def check(settings: Settings) -> tuple[str | None, str | None]:
     if release is None:
         return say("untrusted_store", lang, **values), None
     return None, say("untrusted_newer", lang, shown=release.id, **values)
+
+
+def _sqlite_file(url: str):
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    return Path(make_url(url).database or "")
 
 
 def refusal(settings: Settings) -> str | None:

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
-from portal import charts, downloads, formatting, params, periods, pseudonym, queries
+from portal import charts, downloads, formatting, params, periods, pseudonym, queries, stores
 from portal.coverage import ACTIVE_DAYS, Coverage, families_text
 from portal.db import is_sqlite, make_engine
 from portal.i18n import LANGS, t
@@ -63,12 +63,14 @@ def _release(url: str) -> dict | None:
             return None
     settings = get_settings()
     try:
+        engine = _engine(url)
+        if not stores.is_initialised(engine):  # created, never published to: the empty page
+            return None
         release, skipped = queries.trusted_release(
-            engine=_engine(url), trusted=lambda fp: not pseudonym.untrusted_release(fp, settings)
+            engine=engine, trusted=lambda fp: not pseudonym.untrusted_release(fp, settings)
         )
-    except Exception:  # no schema yet, unreachable server: the friendly empty page says what to do
-        log.warning("published store not readable", exc_info=True)
-        return None
+    except Exception as exc:  # a corrupt file, a server down: not "no data yet"
+        raise StoreUnavailable(type(exc).__name__) from exc
     if skipped and release is not None:
         log.error(
             "passing over release(s) %s built under an untrusted key (%s); showing release %s",
@@ -405,6 +407,10 @@ def empty_store(lang: str) -> None:
     st.code(t("empty.steps", lang), language="bash")
 
 
+class StoreUnavailable(Exception):
+    """The published store exists but cannot be read (a corrupt file, a server down)."""
+
+
 def _untrusted() -> bool:
     """A release built under a key this deployment does not trust is not shown at all (the
     server refuses to start on one; this covers a store swapped while it runs)."""
@@ -424,6 +430,11 @@ def run_guarded(page, key: str) -> None:
             return
         if chrome(key) is not None:
             page.run()
+    except StoreUnavailable:
+        from portal.cli import _safe_url
+
+        log.error("published store %s unreadable", _safe_url(_url()), exc_info=True)
+        st.error(t("app.unavailable", st.session_state.get("w_lang", "zh")))
     except Exception:
         log.exception("page failed")
         st.error(t("app.error", st.session_state.get("w_lang", "zh")))

@@ -233,3 +233,42 @@ def test_a_newer_untrusted_release_is_passed_over(use_store, monkeypatch):
     finally:
         with engine.begin() as connection:
             connection.exec_driver_sql("DELETE FROM release WHERE id = '2099-01-01.1'")
+
+
+UNREADABLE = {
+    "corrupt file": lambda tmp: _garbage(tmp / "portal.db"),
+    "server down": lambda tmp: "postgresql+psycopg://postgres@127.0.0.1:1/nothing",
+}
+
+
+def _garbage(path: Path) -> str:
+    path.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))  # a header, then noise
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_an_unreadable_store_is_named_so(case, tmp_path, monkeypatch):
+    """A published store that exists but cannot be read is not "no data yet": serve refuses to
+    start and names the store and why; a running portal tells visitors the figures are
+    temporarily unavailable, without the admin's steps."""
+    url = UNREADABLE[case](tmp_path)
+    env = {**os.environ, "PORTAL_PUBLISHED_URL": url, "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_LANG": "en"}
+    done = subprocess.run(
+        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", "1"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "cannot be read" in done.stderr and "Traceback" not in done.stderr
+    monkeypatch.setenv("PORTAL_PUBLISHED_URL", url)
+    get_settings.cache_clear()
+    try:
+        at = open_page("overview", lang="en")
+        assert not at.exception
+        assert [e.value for e in at.error] == [t("app.unavailable", "en")]
+        assert t("empty.title", "en") not in [h.value for h in at.title]
+    finally:
+        get_settings.cache_clear()
