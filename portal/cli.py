@@ -18,7 +18,7 @@ from pathlib import Path
 
 from loaders import KINDS
 from portal import pseudonym, stores
-from portal.db import make_engine
+from portal.db import is_sqlite, make_engine
 from portal.settings import PROJECT_ROOT, Settings, get_settings
 from portal.vocab import REFERENCE_DIR
 
@@ -294,6 +294,24 @@ def cmd_board_pack(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_copy_store(args, settings: Settings) -> int:
+    """The published store as one self-contained SQLite file, through the backup API."""
+    from portal import db, queries
+
+    url = settings.published_store_url
+    if not is_sqlite(url):
+        raise CliError(say("copy_store_postgres", args.lang, url=_safe_url(url)))
+    engine = _published(settings, args.lang)
+    release = queries.current_release(engine=engine)
+    if release is None:
+        raise CliError(say("no_release", args.lang))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    db.copy_sqlite(url, out)
+    print(say("copy_store_done", args.lang, path=out, release=release.id))
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     print(say("serving", args.lang, port=args.port), flush=True)
     command = [sys.executable, "-m", "portal.serve", "--server.port", str(args.port), "--server.headless", "true"]
@@ -338,6 +356,9 @@ def build_parser(lang_default: str) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="where to write the PDF")
     p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_board_pack)
+    p = sub.add_parser("copy-store", help="a consistent copy of the published SQLite store, for a replica")
+    p.add_argument("--out", required=True, help="the file to write (e.g. /srv/replica/portal.db)")
+    p.set_defaults(func=cmd_copy_store)
     p = sub.add_parser("serve", help="start the portal")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_serve)

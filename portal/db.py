@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -59,3 +60,35 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             },
         )
     return create_engine(url, pool_pre_ping=True)
+
+
+def checkpoint(engine: Engine) -> None:
+    """Fold a SQLite store's write-ahead log into its file, so the ``.db`` file alone holds
+    every committed release (a replica copied from it, or a file left after a failure, is
+    whole). Nothing to do for PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def copy_sqlite(url: str, destination: Path) -> None:
+    """A consistent copy of a SQLite store through SQLite's backup API (a plain file copy of a
+    store in WAL mode can miss what is still in the log, or catch a page mid-write), written
+    beside ``destination`` and renamed into place."""
+    import os
+    import sqlite3
+
+    partial = destination.with_name(destination.name + ".part")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(f"file:{make_url(url).database}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            target.close()
+    finally:
+        source.close()
+    os.replace(partial, destination)

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from portal import periods, receipts, suppress
+from portal import periods, receipts, scratch, suppress
+from portal.db import checkpoint
 from portal.figures import DATA_FAMILIES, FIGURES, Breakdown, figures_of, has_family
 from portal.models import published as pub
 from portal.vocab import DIMENSIONS
@@ -75,6 +76,8 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for one publish step; no progress bars on the operator's terminal."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    # person-level rows spill to the private scratch area, not to ./.tmp or /tmp
+    con.execute("SET temp_directory = $path", {"path": str(scratch.spill_folder())})
     return con
 
 
@@ -611,6 +614,7 @@ def publish(
     """Compute, suppress, audit and write a new release; the previous ones stay."""
     if not suppress.MIN_K <= k <= suppress.MAX_K:
         raise ValueError(f"k must be between {suppress.MIN_K} and {suppress.MAX_K}")
+    scratch.clear_leftovers()  # what a publish killed earlier left behind
     snapshot = read_snapshot(working)
     reference = snapshot.reference
     meta = dict(zip(reference["meta"]["key"], reference["meta"]["value"], strict=True))
@@ -646,6 +650,7 @@ def publish(
             if corrections:
                 session.execute(pub.Correction.__table__.insert(), corrections)
         session.commit()
+    checkpoint(published)  # the store's file alone now holds the release (replicas copy it)
     withheld = cells.loc[cells["status"] == "withheld", "reason"].value_counts().to_dict()
     return PublishResult(release_id, as_of, k, len(cells), withheld, len(corrections), checkable)
 

@@ -10,10 +10,8 @@ is missing, SQLAlchemy reads the rows instead (slower, same result)."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,7 +50,13 @@ def _read_sqlite(database: str, queries: dict[str, str]) -> dict[str, pa.Table] 
         import adbc_driver_sqlite.dbapi  # noqa: F401
     except ImportError:
         return None
-    out_dir = tempfile.mkdtemp(prefix="portal-rows-")
+    from portal import scratch  # not at the top: the child must start without pydantic
+
+    with scratch.folder("rows") as folder:
+        return _read_sqlite_into(database, queries, str(folder))
+
+
+def _read_sqlite_into(database: str, queries: dict[str, str], out_dir: str) -> dict[str, pa.Table]:
     # one plain child interpreter per query, all at once (SQLite readers do not block each
     # other, and at 10M rows reading is a quarter of publish); unlike multiprocessing's spawn
     # a plain child never re-imports the caller
@@ -75,14 +79,12 @@ def _read_sqlite(database: str, queries: dict[str, str]) -> dict[str, pa.Table] 
         if child.wait() != 0:
             errors.append(stderr.strip().splitlines()[-1] if stderr.strip() else "")
     if errors:
-        shutil.rmtree(out_dir, ignore_errors=True)
         raise RuntimeError(f"reading the working store failed: {errors[0]}")
     tables = {}
     for name in queries:
         path = Path(out_dir) / f"{name}.arrow"
         tables[name] = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
         path.unlink()  # the mapping keeps the data readable until the table is dropped
-    Path(out_dir).rmdir()
     return tables
 
 

@@ -269,3 +269,51 @@ def test_publish_reads_one_state_of_the_working_store(deployment, tmp_path, monk
     counted = cells[(cells.figure == "donations") & cells[list(queries.DIMENSIONS)].isna().all(axis=1)]
     assert counted.value.iloc[0] == gifts == result.receipts
     assert len(reads) >= 2, "publish did not read again after the load"
+
+
+def test_person_level_scratch_stays_private_and_is_cleared(deployment, tmp_path, monkeypatch):
+    """The Arrow files publish reads the working store into, and DuckDB's spill, live in the
+    data directory's private area (0700), not the system's temporary directory; they are gone
+    when publish returns, and a killed publish's leftovers are removed by the next one."""
+    import os
+    import stat
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from portal import publish as publishing
+    from portal import scratch, working_rows
+    from portal.settings import get_settings
+    from tests.conftest import load_frames
+    from tests.factories import random_raw
+
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(deployment.settings.data_dir))
+    get_settings.cache_clear()
+    load_frames(deployment, random_raw(2, children=20, disbursements=40, donations=30, records=40), tmp_path / "raw")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = scratch.root() / f"rows-{int(dead.stdout)}-killed"
+    leftover.mkdir()
+    (leftover / "donations.arrow").write_bytes(b"rows of a publish killed mid-read")
+    system_before = set(Path(tempfile.gettempdir()).glob("portal-rows-*"))
+    used = []
+    real = working_rows._read_sqlite_into
+
+    def spy(database, queries, out_dir):
+        tables = real(database, queries, out_dir)
+        used.append(Path(out_dir))
+        return tables
+
+    monkeypatch.setattr(working_rows, "_read_sqlite_into", spy)
+    publishing.publish(working=deployment.working, published=deployment.published, k=5)
+    private = deployment.settings.data_dir / "private"
+    assert not leftover.exists(), "a killed publish's scratch was not cleared"
+    assert stat.S_IMODE(os.stat(private).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(scratch.root()).st_mode) == 0o700
+    if deployment.settings.working_store_url.startswith("sqlite"):
+        assert used and all(private in folder.parents for folder in used)
+    assert not any(folder.exists() for folder in used)
+    left = [p for p in scratch.root().iterdir() if p != scratch.spill_folder()]
+    assert not left, left
+    assert set(Path(tempfile.gettempdir()).glob("portal-rows-*")) == system_before
+    get_settings.cache_clear()

@@ -96,3 +96,46 @@ def test_as_of_cuts_the_grid(loaded):
         & cells[["region", "stage", "category", "purpose"]].isna().all(axis=1)
     ]
     assert total["value"].iloc[0] == pytest.approx(expected)
+
+
+def test_the_store_file_alone_holds_the_release_and_copy_store_copies_it(tmp_path):
+    """After publish the SQLite store's file alone is complete (its write-ahead log folded in):
+    a replica copied from it, by `cp` or by `portal copy-store`, serves the current release."""
+    import shutil
+    import sqlite3
+    import subprocess
+    import sys
+
+    from portal import queries
+    from portal.db import make_engine
+    from tests.conftest import ROOT, new_deployment
+
+    # SQLite only: a PostgreSQL store is not copied, replicas share it through a read-only role
+    deployment = new_deployment(tmp_path / "data")
+    load_frames(deployment, random_raw(3), tmp_path / "raw")
+    settings = deployment.settings
+    database = settings.data_dir / "portal.db"
+    # a running portal holds the store open: SQLite then folds the log in on no close of its own
+    portal = sqlite3.connect(database)
+    portal.execute("SELECT count(*) FROM release").fetchall()
+    result = publish.publish(working=deployment.working, published=deployment.published, k=5)
+    wal = database.with_name("portal.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "the release is still (also) in the write-ahead log"
+    shutil.copyfile(database, tmp_path / "plain.db")  # the .db file alone, no -wal beside it
+    plain = make_engine(f"sqlite:///{tmp_path / 'plain.db'}", read_only=True)
+    assert queries.current_release(engine=plain).id == result.release_id
+    done = subprocess.run(
+        [sys.executable, "-m", "portal.cli", "--lang", "en", "copy-store", "--out", str(tmp_path / "r" / "p.db")],
+        env=deployment.env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert result.release_id in done.stdout
+    copy = make_engine(f"sqlite:///{tmp_path / 'r' / 'p.db'}", read_only=True)
+    assert queries.current_release(engine=copy).id == result.release_id
+    assert len(queries.cells(engine=copy, release_id=result.release_id)) == result.cells
+    assert not (tmp_path / "r" / "p.db-wal").exists() and not (tmp_path / "r" / "p.db.part").exists()
+    portal.close()
