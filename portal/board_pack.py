@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from dataclasses import dataclass
 
 from fpdf import FPDF, ViewerPreferences
@@ -60,6 +61,18 @@ class _Document(FPDF):
         self.set_creation_date(dt.datetime.now(dt.UTC))
         self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.page_mode = "USE_OUTLINES"
+
+    def normalize_text(self, text: str) -> str:
+        """Text the font can draw: invisible format marks (right-to-left marks, zero-width
+        spaces and joiners) dropped, any other character the font lacks shown as "?"; so a
+        name typed with them prints, and fpdf2 prints no font warning on the user's terminal."""
+        text = super().normalize_text(text)
+        cmap = getattr(self.current_font, "cmap", None)
+        if not cmap or all(ord(c) in cmap for c in text):
+            return text
+        return "".join(
+            c if ord(c) in cmap or c in "\n\t" else "" if unicodedata.category(c) in ("Cf", "Cc") else "?" for c in text
+        )
 
     def footer(self):
         if self.page_no() == 1:

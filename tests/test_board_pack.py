@@ -349,3 +349,42 @@ def test_a_quarter_is_set_beside_a_quarter_of_the_yearly_standard(programme_pack
                 assert formatting.money(row.yearly_yuan / per_year, lang) in line, (programme, period, line)
             checked += 1
     assert checked
+
+
+def test_a_long_strange_programme_name_prints_cleanly(tmp_path):
+    """A 200-character name with right-to-left marks, zero-width characters, an emoji and
+    Arabic letters: the pack is written with no font warning on the terminal, the cover wraps
+    the name, and the footer shortens it before the page number."""
+    _poppler()
+    from sqlalchemy import text
+
+    from tests.page_fixtures import PROGRAMMES, build
+
+    store = build(tmp_path / "portal.db", seed=5)
+    name = "\u200f长名称\u200b项目😀مرحبا" + "很长的项目名称" * 28
+    with make_engine(store.url).begin() as connection:
+        connection.execute(
+            text("UPDATE label SET name_zh = :n, name_en = :n WHERE code = :c"), {"n": name, "c": PROGRAMMES[0]}
+        )
+    engine = make_engine(store.url, read_only=True)
+    release = queries.current_release(engine=engine)
+    quarter = max(
+        p for p in queries.periods(engine=engine, release_id=release.id) if periods.period_type(p) == "quarter"
+    )
+    out = tmp_path / "pack.pdf"
+    done = subprocess.run(
+        [sys.executable, "-m", "portal.cli", "--lang", "zh", "board-pack", "--period", quarter,
+         "--programme", PROGRAMMES[0], "--out", str(out)],
+        env={**os.environ, "PORTAL_PUBLISHED_URL": store.url},
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "missing" not in done.stderr and "glyph" not in done.stderr.lower(), done.stderr
+    pages = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
+    cover, second = pages.split("\f")[:2]
+    assert "长名称项目" in _flat(cover) and "很长的项目名称" * 28 in _flat(cover)  # wrapped, whole
+    footer = [
+        line for line in second.splitlines() if t("board.page", "zh", page=2, pages="").split("/")[0].strip() in line
+    ]
+    assert footer and "…" in footer[-1]  # shortened, and the page number still whole on its line
+    assert re.search(r"第\s*2\s*/\s*\d+\s*页", footer[-1])
