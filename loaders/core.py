@@ -137,7 +137,13 @@ def match_header(raw: Any, index: dict[str, str]) -> str | None:
 
 
 # --------------------------------------------------------------------------- masking
-_DIGIT_RUN = re.compile(r"[0-9]{9,}[0-9Xx]?")
+# nine or more digits, single spaces or hyphens allowed between them: an ID number (18, the
+# last may be X), a phone (11, maybe +86), a bank account (16-19) as clerks type them
+_DIGIT_RUN = re.compile(r"\+?[0-9](?:[ \-]?[0-9Xx]){8,}")
+# columns that hold a number, a date or a time: letters there are someone's words (a name typed
+# into the amount column), not a value the clerk needs to see to find the row
+_NUMERIC_COLUMN = re.compile(r"amount|hours|seconds|_on$|_date$|_time$|school_year")
+_WORDS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 def mask_id(value: str) -> str:
@@ -162,15 +168,26 @@ def mask_name(value: str) -> str:
 
 
 def mask_digits(value: str) -> str:
-    """Belt and braces for non-personal columns: any long digit run looks like an ID or a
-    phone that a clerk typed into the wrong column, so it is masked too."""
-    return _DIGIT_RUN.sub(lambda m: mask_id(m.group()) if len(m.group()) > 12 else mask_phone(m.group()), value)
+    """Belt and braces for non-personal columns: any long digit run, however spaced, looks
+    like an ID, a phone or a bank account that a clerk typed into the wrong column, so it is
+    masked too."""
+
+    def hide(match: re.Match) -> str:
+        digits = "".join(ch for ch in match.group() if ch.isdigit() or ch in "Xx")
+        return mask_id(digits) if len(digits) > 12 else mask_phone(digits)
+
+    return _DIGIT_RUN.sub(hide, value)
 
 
-def mask(value: Any, pii: str | None) -> str:
+def mask(value: Any, pii: str | None, column: str | None = None) -> str:
+    """A rejected cell as the rejects file shows it: personal columns by their kind, every
+    other column with ID-, phone- and account-shaped digits masked, and a number or date
+    column's letters starred."""
     if value is None:
         return ""
     s = cell_text(value)
+    if pii is None and column and _NUMERIC_COLUMN.search(column):
+        s = _WORDS.sub("*", s)
     if pii == "id":
         return mask_id(s)
     if pii == "phone":
@@ -1299,7 +1316,7 @@ def run_load(
                 row_no,
                 hmap.labels[key_column],
                 message("duplicate_key", lang, label=hmap.labels[key_column], first=first),
-                mask(cells[key_pos], pii.get(key_column)),
+                mask(cells[key_pos], pii.get(key_column), key_column),
                 "duplicate_key",
             )
 
@@ -1349,7 +1366,7 @@ def run_load(
                         row_no,
                         hmap.labels.get(r.column, r.column),
                         message(r.reason, lang, **r.params),
-                        mask(r.value, pii.get(r.column)),
+                        mask(r.value, pii.get(r.column), r.column),
                         r.reason,
                     )
                     continue

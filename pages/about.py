@@ -83,9 +83,16 @@ st.dataframe(
     width="stretch",
 )
 st.subheader(t("about.batches", lang))
-st.dataframe(
-    batches[["kind", "file_name", "rows", "loaded", "rejected"]].set_axis(
-        [t(f"col.{c}", lang) for c in ("kind", "file", "rows", "loaded", "rejected")], axis=1
+st.dataframe(  # what was loaded, when and how much; never a staff file's own name
+    pd.DataFrame(
+        {
+            t("col.kind", lang): [t(f"kind.{k}", lang) for k in batches["kind"]],
+            t("col.loaded_on", lang): [formatting.date(pd.Timestamp(d).date(), lang) for d in batches["loaded_at"]],
+            t("col.rows", lang): batches["rows"],
+            t("col.loaded", lang): batches["loaded"],
+            t("col.rejected", lang): batches["rejected"],
+            t("col.checksum", lang): batches["sha256"].str[:12],
+        }
     ),
     hide_index=True,
     width="stretch",

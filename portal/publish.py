@@ -706,7 +706,9 @@ def _write_reference(session: Session, release_id: str, reference: dict[str, pd.
         dict(
             release_id=release_id,
             kind=r.kind,
-            file_name=r.file_name,
+            # a staff file's own name ("张三捐赠.csv") stays in the working store: the public
+            # record of a load is its kind, checksum, counts and date
+            file_name=r.kind,
             sha256=r.sha256,
             rows=int(r.rows),
             loaded=int(r.loaded),
@@ -717,6 +719,9 @@ def _write_reference(session: Session, release_id: str, reference: dict[str, pd.
     ]
     if batches:
         session.execute(pub.ReleaseBatch.__table__.insert(), batches)
+    # releases published before that rule carried file names: they go too
+    table = pub.ReleaseBatch.__table__
+    session.execute(table.update().where(table.c.file_name != table.c.kind).values(file_name=table.c.kind))
 
 
 def _write_receipts(session: Session, gifts: pa.Table, release_id: str, as_of: dt.date, key: bytes | None) -> int:

@@ -421,3 +421,32 @@ def test_duplicate_key_across_chunks(env, monkeypatch, small):
         tmp / "working.db", f"SELECT amount_fen FROM donation WHERE receipt_no = '{rows[1]['receipt_no']}'"
     )
     assert amount == [(round(float(rows[1]["amount"]) * 100),)]
+
+
+# personal data a clerk typed into the wrong column, as clerks type it: with spaces, hyphens, +86
+MISPLACED = {
+    "amount": "张三丰",  # a name where the amount goes
+    "donated_on": "李四 13812345678",
+    "channel": "6222 0202 0000 1234 567",  # a bank account
+    "donor_type": "+86 138-1234-5678",  # a phone
+    "programme": "32068219900101123X",  # an ID number
+}
+
+
+def test_personal_data_in_the_wrong_column_is_masked_in_rejects(env):
+    """Whatever the column, the rejects file never shows an ID-, phone- or account-shaped
+    number, however spaced, nor the words typed into a number or date column; each row keeps
+    its number and reason."""
+    engine, tmp, _register, _other = env
+    rows = valid_rows("donations", env)
+    for i, (column, value) in enumerate(MISPLACED.items()):
+        rows[i][column] = value
+    path = write_dicts(tmp / "donations.csv", rows)
+    load_file("donations", path, engine=engine, key=KEY, lang="en")
+    text = (tmp / "donations.csv.rejects.csv").read_text(encoding="utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))[1:]
+    assert [line[0] for line in lines] == [str(i + 2) for i in range(len(MISPLACED))]  # every row, its number
+    assert all(line[2] for line in lines)  # and its reason
+    digits = re.sub(r"\D", "", text)
+    for secret in ("张三丰", "李四", "13812345678", "6222020200001234567", "32068219900101123"):
+        assert secret not in text and (not secret.isdigit() or secret not in digits), secret

@@ -317,3 +317,30 @@ def test_person_level_scratch_stays_private_and_is_cleared(deployment, tmp_path,
     assert not left, left
     assert set(Path(tempfile.gettempdir()).glob("portal-rows-*")) == system_before
     get_settings.cache_clear()
+
+
+def test_staff_file_names_are_not_published(deployment, tmp_path):
+    """A staff file's own name can name a person ("张三捐赠.csv"): the published store records a
+    load by its kind, checksum, counts and date, and a release written before that rule loses
+    its file names at the next publish."""
+    from sqlalchemy import text
+
+    from portal import publish as publishing
+    from tests.conftest import load_frames
+    from tests.factories import random_raw
+
+    load_frames(deployment, random_raw(2, children=20, disbursements=40, donations=30, records=40), tmp_path / "raw")
+    with deployment.working.begin() as connection:
+        connection.execute(text("UPDATE batch SET file_name = '张三捐赠.csv' WHERE kind = 'donations'"))
+    first = publishing.publish(working=deployment.working, published=deployment.published, k=5)
+    with deployment.published.begin() as connection:  # as a release of the old code wrote it
+        connection.execute(
+            text("UPDATE release_batch SET file_name = '王五的名册.xlsx' WHERE release_id = :r AND kind = 'children'"),
+            {"r": first.release_id},
+        )
+    publishing.publish(working=deployment.working, published=deployment.published, k=5)
+    with deployment.published.connect() as connection:
+        names = [row[0] for row in connection.execute(text("SELECT file_name FROM release_batch"))]
+        kinds = [row[0] for row in connection.execute(text("SELECT kind FROM release_batch"))]
+    assert names and names == kinds
+    assert not any("张三" in n or "王五" in n for n in names)
