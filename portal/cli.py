@@ -65,14 +65,18 @@ def _published(settings: Settings, lang: str, *, create: bool = False):
 def _key(settings: Settings, lang: str) -> bytes:
     try:
         return pseudonym.load_key(settings)
+    except pseudonym.BadKeyError as exc:
+        raise CliError(say(exc.args[0], lang, where=exc.where, min=pseudonym.MIN_KEY_CHARS)) from exc
     except pseudonym.MissingKeyError as exc:
         raise CliError(say("key_missing", lang)) from exc
 
 
-def _receipt_key(settings: Settings) -> bytes | None:
+def _receipt_key(settings: Settings, lang: str) -> bytes | None:
     """Donors' receipt checks need their own key; without one, publish simply writes none."""
     try:
         return pseudonym.load_key(settings, receipt=True)
+    except pseudonym.BadKeyError as exc:
+        raise CliError(say(exc.args[0], lang, where=exc.where, min=pseudonym.MIN_KEY_CHARS)) from exc
     except pseudonym.MissingKeyError:
         return None
 
@@ -85,7 +89,7 @@ def cmd_init(args, settings: Settings) -> int:
         print(say("key_created", args.lang, path=settings.pseudonym_key_file))
     else:
         print(say("key_exists", args.lang, path=settings.pseudonym_key_file))
-    print(say("key_fingerprint", args.lang, fingerprint=pseudonym.fingerprint(pseudonym.load_key(settings))))
+    print(say("key_fingerprint", args.lang, fingerprint=pseudonym.fingerprint(_key(settings, args.lang))))
     if settings.receipt_key is None:
         pseudonym.generate_key_file(settings.receipt_key_file)
     _working(settings, args.lang, create=True)
@@ -182,7 +186,7 @@ def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None)
     published = _published(settings, lang, create=True)
     try:
         result = publish.publish(
-            working=working, published=published, k=k, as_of=as_of, note=note, receipt_key=_receipt_key(settings)
+            working=working, published=published, k=k, as_of=as_of, note=note, receipt_key=_receipt_key(settings, lang)
         )
     except publish.NothingToPublish as exc:
         raise CliError(say("nothing_to_publish", lang)) from exc
@@ -365,14 +369,50 @@ def build_parser(lang_default: str) -> argparse.ArgumentParser:
     return parser
 
 
+# how long a command waits for another load or publish to finish writing a store
+LOCK_WAIT_S = float(os.environ.get("PORTAL_LOCK_WAIT_S", "120"))
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     args = build_parser(default_lang(settings)).parse_args(argv)
     try:
-        return args.func(args, settings)
+        return _run(args, settings)
     except CliError as exc:
         print(str(exc), file=sys.stderr)
         return exc.code
+
+
+def _run(args, settings: Settings) -> int:
+    """The command; a store being written by another command is waited for (with a notice,
+    then again until LOCK_WAIT_S), a full disk or a locked store named in the user's words:
+    loads and publishes are atomic, so a failed one changed nothing and a retry is safe."""
+    import time
+
+    from portal import faults
+
+    started = time.monotonic()
+    noticed = False
+    while True:
+        try:
+            return args.func(args, settings)
+        except CliError:
+            raise
+        except Exception as exc:
+            fault = faults.kind(exc)
+            if fault == faults.LOCKED and not noticed:  # said once, as soon as the wait shows
+                print(say("store_busy_waiting", args.lang, seconds=int(LOCK_WAIT_S)), file=sys.stderr, flush=True)
+                noticed = True
+            if fault == faults.LOCKED and time.monotonic() - started < LOCK_WAIT_S:
+                time.sleep(2)
+                continue
+            if fault == faults.LOCKED:
+                raise CliError(say("store_locked", args.lang, seconds=int(LOCK_WAIT_S)), code=1) from exc
+            if fault == faults.DISK_FULL:
+                raise CliError(say("disk_full", args.lang, path=settings.data_dir), code=1) from exc
+            if os.environ.get("PORTAL_DEBUG"):
+                raise
+            raise CliError(say("unexpected", args.lang, error=type(exc).__name__), code=1) from exc
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ refuses a load under another key, because the same child would silently become t
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
@@ -16,10 +15,30 @@ from pathlib import Path
 from portal.settings import Settings
 
 KEY_BYTES = 32
+# a key an operator sets by hand must be as hard to guess as the 64 hex digits `portal init`
+# writes: 32 characters at least
+MIN_KEY_CHARS = 32
 
 
 class MissingKeyError(Exception):
     """No usable key; the message says what to do (never the key itself)."""
+
+
+class BadKeyError(MissingKeyError):
+    """A key that is there but unusable: not text (a binary file put in its place) or too
+    short. ``args[0]`` names the message, ``where`` the file or variable (never the key)."""
+
+    def __init__(self, code: str, where: str):
+        super().__init__(code)
+        self.where = where
+
+
+def _checked(text: str, where: str) -> bytes:
+    if not text.isprintable():
+        raise BadKeyError("key_not_text", where)
+    if len(text) < MIN_KEY_CHARS:
+        raise BadKeyError("key_too_short", where)
+    return text.encode()
 
 
 def generate_key_file(path: Path) -> bool:
@@ -34,14 +53,20 @@ def generate_key_file(path: Path) -> bool:
 
 
 def load_key(settings: Settings, *, receipt: bool = False) -> bytes:
+    """The key from its environment variable, else its file; MissingKeyError when there is
+    none, BadKeyError when it is not text or too short."""
     secret = settings.receipt_key if receipt else settings.pseudonym_key
     if secret is not None and secret.get_secret_value().strip():
-        return secret.get_secret_value().strip().encode()
+        variable = "PORTAL_RECEIPT_KEY" if receipt else "PORTAL_PSEUDONYM_KEY"
+        return _checked(secret.get_secret_value().strip(), variable)
     path = settings.receipt_key_file if receipt else settings.pseudonym_key_file
     if path.exists():
-        text = path.read_text().strip()
+        try:
+            text = path.read_bytes().decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise BadKeyError("key_not_text", str(path)) from None
         if text:
-            return text.encode()
+            return _checked(text, str(path))
     raise MissingKeyError("receipt_key_missing" if receipt else "key_missing")
 
 
@@ -54,8 +79,12 @@ def accepted_fingerprints(settings: Settings) -> frozenset[str]:
     """The key fingerprints a portal trusts: those configured in ``PORTAL_KEY_FINGERPRINTS``
     and that of the local pseudonym key, when this host has one."""
     accepted = {part.strip().lower() for part in settings.key_fingerprints.split(",") if part.strip()}
-    with contextlib.suppress(MissingKeyError):
+    try:
         accepted.add(fingerprint(load_key(settings)))
+    except BadKeyError:
+        raise  # a broken key file is the operator's to fix, not "no key here"
+    except MissingKeyError:
+        pass
     return frozenset(accepted)
 
 

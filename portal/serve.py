@@ -28,6 +28,10 @@ def check(settings: Settings) -> tuple[str | None, str | None]:
     from portal.db import is_sqlite, make_engine
 
     url = settings.published_store_url
+    try:
+        pseudonym.accepted_fingerprints(settings)
+    except pseudonym.BadKeyError as exc:  # a key file here that is not a key
+        return say(exc.args[0], default_lang(settings), where=exc.where, min=pseudonym.MIN_KEY_CHARS), None
     if is_sqlite(url) and not _sqlite_file(url).exists():
         return None, None  # nothing published yet: the portal's own empty page explains it
     engine = make_engine(url, read_only=True)

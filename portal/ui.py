@@ -1131,6 +1131,9 @@ def _receipt_key() -> bytes | None:
 
     try:
         return pseudonym.load_key(get_settings(), receipt=True)
+    except pseudonym.BadKeyError as exc:
+        log.error("receipt key %s unusable (%s): receipt checks are off", exc.where, exc.args[0])
+        return None
     except pseudonym.MissingKeyError:
         return None
 

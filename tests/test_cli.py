@@ -148,3 +148,115 @@ def test_figures_csv_matches_json(sample_store):
 def test_sample_if_empty_skips_when_a_release_exists(sample_store):
     done = portal(sample_store, "--lang", "en", "sample", "--if-empty")
     assert done.returncode == 0 and "skipped" in done.stdout
+
+
+def _count(deployment, table: str) -> int:
+    with deployment.working.connect() as connection:
+        return connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+
+
+def _sqlite_only(deployment):
+    return deployment.settings.working_store_url.startswith("sqlite")
+
+
+def test_a_store_busy_with_another_writer_is_waited_for_then_named(deployment, tmp_path):
+    """A second load while another holds the store: a visible notice that it waits, then a
+    clear error (exit 1, no traceback, nothing changed); once the store is free it loads."""
+    import sqlite3
+
+    from tests.conftest import load_frames
+
+    if not _sqlite_only(deployment):  # PostgreSQL lets writers of different rows run side by side
+        from tests.conftest import new_deployment
+
+        deployment = new_deployment(tmp_path / "sqlite")
+    frames = random_raw(2, children=10, disbursements=10, donations=12, records=10)
+    load_frames(deployment, {k: v for k, v in frames.items() if k != "donations"}, tmp_path / "raw")
+    path = tmp_path / "donations.csv"
+    frames["donations"].to_csv(path, index=False)
+    holder = sqlite3.connect(deployment.settings.data_dir / "working.db", timeout=1)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        env = {**deployment.env(), "PORTAL_LOCK_WAIT_S": "3"}
+        for lang, words in (("en", "waiting"), ("zh", "等待")):
+            done = portal(deployment, "--lang", lang, "load", "donations", str(path), env=env)
+            assert done.returncode == 1, done.stderr
+            assert words in done.stderr and "Traceback" not in done.stderr, done.stderr
+    finally:
+        holder.rollback()
+        holder.close()
+    assert _count(deployment, "donation") == 0
+    done = portal(deployment, "--lang", "en", "load", "donations", str(path))
+    assert done.returncode == 0, done.stderr
+    assert _count(deployment, "donation") == len(frames["donations"])
+
+
+def test_a_full_disk_is_named_and_changes_nothing(deployment, tmp_path):
+    """The disk fills during a load (a file-size limit on the command makes every write past it
+    fail as on a full disk): a message saying what to free, exit 1, no traceback, the store as
+    it was; with room again the same file loads."""
+    import resource
+    import signal
+
+    from tests.conftest import load_frames, new_deployment
+
+    if not _sqlite_only(deployment):  # the limit acts on this process's files: SQLite's
+        deployment = new_deployment(tmp_path / "sqlite")
+    frames = random_raw(2, children=10, disbursements=10, donations=3000, records=10)
+    load_frames(deployment, {k: v for k, v in frames.items() if k != "donations"}, tmp_path / "raw")
+    path = tmp_path / "donations.csv"
+    frames["donations"].to_csv(path, index=False)
+    limit = (deployment.settings.data_dir / "working.db").stat().st_size + 16_384
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    for lang, words in (("en", "The disk is full"), ("zh", "磁盘空间不足")):
+        done = subprocess.run(
+            [sys.executable, "-m", "portal.cli", "--lang", lang, "load", "donations", str(path)],
+            env=deployment.env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            preexec_fn=small_disk,
+        )
+        assert done.returncode == 1, done.stderr
+        assert words in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert _count(deployment, "donation") == 0
+        assert not list(tmp_path.glob("*.part")), "a half-written rejects file was left"
+    done = portal(deployment, "--lang", "en", "load", "donations", str(path))
+    assert done.returncode == 0, done.stderr
+    assert _count(deployment, "donation") == len(frames["donations"])
+
+
+def test_a_key_that_is_not_a_key_is_named(deployment, tmp_path):
+    """A binary file in the key's place, or a key too short to be secret: load and serve say
+    which key and what to do, in the user's language; never a UnicodeDecodeError."""
+    path = tmp_path / "programmes.csv"
+    random_raw(1)["programmes"].to_csv(path, index=False)
+    data_dir = tmp_path / "keys"
+    data_dir.mkdir()
+    env = {**deployment.env(), "PORTAL_DATA_DIR": str(data_dir)}
+    del env["PORTAL_PSEUDONYM_KEY"]
+    cases = {
+        "binary": (b"\xff\xfe\x00\x81" * 16, ("is not text", "不是文本")),
+        "short": (b"abc123\n", ("too short", "太短")),
+    }
+    for content, words in cases.values():
+        (data_dir / "pseudonym.key").write_bytes(content)
+        for lang, word in zip(("en", "zh"), words, strict=True):
+            done = portal(deployment, "--lang", lang, "load", "programmes", str(path), env=env)
+            assert done.returncode == 2, done.stderr
+            assert word in done.stderr and "Traceback" not in done.stderr, done.stderr
+            assert "pseudonym.key" in done.stderr
+        served = subprocess.run(
+            [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", "1"],
+            env={**env, "PORTAL_LANG": "en"},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert served.returncode == 3 and words[0] in served.stderr and "Traceback" not in served.stderr
