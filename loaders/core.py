@@ -651,11 +651,38 @@ def open_csv(path: Path, file_label: str, lang: str) -> Table:
     return _with_header(enumerate(reader, 1), text.close, encoding, on_error)
 
 
+# What a staff workbook can hold, checked before and while it is read: Excel's own sheet size,
+# a total far above any programme's year, and the packing of ordinary XLSX (XML compresses
+# 5-20 times; a part packed 200 times over is a zip bomb: one 400 MB cell in a 412 KB file)
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_UNPACKED = 2 * 1024**3
+XLSX_MAX_RATIO = 200
+XLSX_RATIO_FROM = 16 * 1024**2  # small parts pack as they like
+REJECT_VALUE_CHARS = 200  # a rejects file shows enough of a value to find it, not megabytes
+
+
+def _check_xlsx_size(path: Path, file_label: str, lang: str) -> None:
+    """Refuse a workbook whose parts would unpack to more than a workbook can be, before
+    openpyxl unpacks anything (it would hold a whole cell, however large, in memory)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: load_workbook says so in its words
+    unpacked = sum(p.file_size for p in parts)
+    bomb = any(p.file_size > XLSX_RATIO_FROM and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1) for p in parts)
+    if unpacked > XLSX_MAX_UNPACKED or bomb:
+        raise UnusableFile(message("xlsx_too_large", lang, file=file_label, size=f"{unpacked / 1024**2:,.0f} MB"))
+
+
 def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
 
+    _check_xlsx_size(path, file_label, lang)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -677,7 +704,11 @@ def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Tabl
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             for n, cells in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+                if n > XLSX_MAX_ROWS:  # no Excel writes this: a forged sheet of empty rows
+                    raise UnusableFile(message("xlsx_too_many_rows", lang, file=file_label, limit=f"{XLSX_MAX_ROWS:,}"))
                 yield n, list(cells)
+        except UnusableFile:
+            raise
         except Exception as exc:  # a truncated or corrupt sheet is found while streaming it
             raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
 
@@ -762,6 +793,8 @@ class RejectsWriter:
             self._w = csv.writer(self._f)
             self._w.writerow([message(k, self.lang) for k in ("col_row", "col_column", "col_reason", "col_value")])
         # staff open this in Excel: a value typed as =HYPERLINK(...) stays text
+        if len(value) > REJECT_VALUE_CHARS:
+            value = value[:REJECT_VALUE_CHARS] + "…"
         self._w.writerow([row, escape(column_label), escape(reason), escape(value)])
         self.count += 1
 

@@ -450,3 +450,105 @@ def test_personal_data_in_the_wrong_column_is_masked_in_rejects(env):
     digits = re.sub(r"\D", "", text)
     for secret in ("张三丰", "李四", "13812345678", "6222020200001234567", "32068219900101123"):
         assert secret not in text and (not secret.isdigit() or secret not in digits), secret
+
+
+def _repack(path, part: str, xml: bytes) -> None:
+    """Put ``xml`` in place of one part of an XLSX (the rest as openpyxl wrote it)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members[part] = xml
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+def _sheet(rows_xml: bytes) -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>' + rows_xml + b"</sheetData></worksheet>"
+    )
+
+
+def _peak_rss_mb(code: str) -> tuple[float, str]:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["rss_mb"], result["outcome"]
+
+
+BOMB_LOAD = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from loaders import UnusableFile, load_file
+from tests.loader_fixtures import KEY, registered_store
+Path({tmp!r}).mkdir(parents=True, exist_ok=True)
+engine, tmp, *_ = registered_store(Path({tmp!r}), 4)
+try:
+    load_file("donations", Path({path!r}), engine=engine, key=KEY, lang="en")
+    outcome = "loaded"
+except UnusableFile as exc:
+    outcome = str(exc)
+# this process's own peak (ru_maxrss would carry the parent's over the exec)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({{"rss_mb": peak / 1024, "outcome": outcome}}))
+"""
+
+
+@pytest.mark.parametrize("bomb", ["one huge cell", "millions of empty rows", "more rows than Excel has"])
+def test_xlsx_bombs_are_refused_before_they_are_unpacked(env, tmp_path, bomb):
+    """A small workbook that unpacks to a 300 MB cell, or to more rows than Excel allows, is
+    refused as unusable before openpyxl reads it, in little memory and time, with nothing
+    written and no rejects file."""
+    import time
+
+    import openpyxl
+
+    from tests.conftest import ROOT
+
+    rows = valid_rows("donations", env)
+    book = openpyxl.Workbook()
+    book.active.append(list(rows[0]))
+    book.active.append(list(rows[0].values()))
+    path = tmp_path / "bomb.xlsx"
+    book.save(path)
+    if bomb == "one huge cell":
+        cell = b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + b"x" * 300_000_000 + b"</t></is></c></row>"
+    elif bomb == "millions of empty rows":
+        cell = b"<row/>" * 3_000_000
+    else:  # numbered, so they pack as ordinary XML does: stopped by the row limit instead
+        cell = b"".join(b'<row r="%d"/>' % n for n in range(2, 1_100_000))
+    header = (
+        b'<row r="1">'
+        + b"".join(
+            b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (chr(65 + i).encode(), name.encode())
+            for i, name in enumerate(rows[0])
+        )
+        + b"</row>"
+    )
+    _repack(path, "xl/worksheets/sheet1.xml", _sheet(header + cell))
+    assert path.stat().st_size < 3_000_000  # small on disk
+    started = time.perf_counter()
+    rss, outcome = _peak_rss_mb(BOMB_LOAD.format(root=str(ROOT), tmp=str(tmp_path / "store"), path=str(path)))
+    seconds = time.perf_counter() - started
+    assert outcome != "loaded" and "bomb.xlsx" in outcome, outcome
+    assert rss < 400 and seconds < 60, (rss, seconds)
+    assert not (tmp_path / "bomb.xlsx.rejects.csv").exists()
+
+
+def test_long_values_are_cut_in_the_rejects_file(env):
+    """A rejected cell of 100,000 characters keeps its row and reason; the file shows its start."""
+    engine, tmp, _register, _other = env
+    rows = valid_rows("donations", env)
+    rows[BAD]["channel"] = "银行" * 50_000
+    load_file("donations", write_dicts(tmp / "donations.csv", rows), engine=engine, key=KEY, lang="en")
+    text = (tmp / "donations.csv.rejects.csv").read_text(encoding="utf-8-sig")
+    line = list(csv.reader(io.StringIO(text)))[1]
+    assert line[0] == str(BAD + 2) and line[2]
+    assert len(line[3]) <= 201 and line[3].endswith("…")
