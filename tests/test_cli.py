@@ -234,6 +234,8 @@ def test_a_full_disk_is_named_and_changes_nothing(deployment, tmp_path):
 def test_a_key_that_is_not_a_key_is_named(deployment, tmp_path):
     """A binary file in the key's place, or a key too short to be secret: load and serve say
     which key and what to do, in the user's language; never a UnicodeDecodeError."""
+    from tests.test_secrets import start_server
+
     path = tmp_path / "programmes.csv"
     random_raw(1)["programmes"].to_csv(path, index=False)
     data_dir = tmp_path / "keys"
@@ -251,12 +253,5 @@ def test_a_key_that_is_not_a_key_is_named(deployment, tmp_path):
             assert done.returncode == 2, done.stderr
             assert word in done.stderr and "Traceback" not in done.stderr, done.stderr
             assert "pseudonym.key" in done.stderr
-        served = subprocess.run(
-            [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", "1"],
-            env={**env, "PORTAL_LANG": "en"},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        served = start_server({**env, "PORTAL_LANG": "en"})
         assert served.returncode == 3 and words[0] in served.stderr and "Traceback" not in served.stderr

@@ -36,6 +36,18 @@ def portal(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedP
     )
 
 
+def start_server(env: dict) -> subprocess.CompletedProcess:
+    """``python -m portal.serve`` on a port it cannot take: what it says before it would serve."""
+    return subprocess.run(
+        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", "1"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def leaks(texts: list[str], folders: list[Path], needles: list[str]) -> list[str]:
     """Where any needle occurs: in the texts, or in the bytes of any file under the folders."""
     found = [f"text #{i}" for i, text in enumerate(texts) for needle in needles if needle in text]
@@ -128,14 +140,7 @@ def test_serve_refuses_a_store_built_under_an_unknown_key(keyed, tmp_path, lang)
         "PORTAL_LANG": lang,
     }
     del env["PORTAL_PSEUDONYM_KEY"]
-    done = subprocess.run(
-        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", "1"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = start_server(env)
     assert done.returncode == 3
     message = done.stderr
     stored = pseudonym.fingerprint(keyed.deployment.key)
@@ -184,14 +189,7 @@ def test_publish_refuses_a_working_store_under_another_key(keyed, tmp_path):
     before = [r.id for r in queries.releases(engine=keyed.deployment.published)]
     env = {**other.env(), "PORTAL_PUBLISHED_URL": keyed.deployment.settings.published_store_url}
     for lang, words in (("en", "Refusing to publish"), ("zh", "拒绝发布")):
-        done = subprocess.run(
-            [sys.executable, "-m", "portal.cli", "--lang", lang, "publish"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = portal(env, "--lang", lang, "publish")
         assert done.returncode == 2, done.stderr
         assert words in done.stderr and "Traceback" not in done.stderr
         assert pseudonym.fingerprint(keyed.deployment.key) in done.stderr
@@ -253,14 +251,7 @@ def test_an_unreadable_store_is_named_so(case, tmp_path, monkeypatch):
     temporarily unavailable, without the admin's steps."""
     url = UNREADABLE[case](tmp_path)
     env = {**os.environ, "PORTAL_PUBLISHED_URL": url, "PORTAL_DATA_DIR": str(tmp_path), "PORTAL_LANG": "en"}
-    done = subprocess.run(
-        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", "1"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = start_server(env)
     assert done.returncode == 3, done.stderr
     assert "cannot be read" in done.stderr and "Traceback" not in done.stderr
     monkeypatch.setenv("PORTAL_PUBLISHED_URL", url)
