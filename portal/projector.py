@@ -22,7 +22,9 @@ CSS = """
 .block-container { max-width: 100% !important; padding: .6rem 2.5rem 0 2.5rem !important; }
 .st-key-projector_bar { height: 4.6rem; overflow: hidden; }
 .st-key-projector_bar p { font-size: min(1.15rem, 2.4vh) !important; }
-.st-key-projector_bar h1 { font-size: min(1.3rem, 2.7vh) !important; padding: 0 !important; margin: 0 !important; }
+.st-key-projector_bar h1 { font-size: min(1.3rem, 2.7vh) !important; padding: 0 !important; margin: 0 !important;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.3 !important; }
+.st-key-projector_bar h1 + p { margin: .15rem 0 0 0 !important; color: #333333; }
 .st-key-projector_bar [data-testid="stVerticalBlock"] { gap: .1rem; }
 .st-key-projector_slide { height: calc(100vh - 6rem) !important; flex: none !important; overflow: hidden; }
 .st-key-projector_slide h2 { font-size: min(2.6rem, 5vh) !important; color: #000000; padding: 0 0 .4rem 0; }
@@ -106,11 +108,11 @@ def _bar(view: boards.Board, slides: list[boards.Slide], current: int) -> None:
     with st.container(key="projector_bar"):
         left, back, counter, forward, right = st.columns([4, 1.6, 1.4, 1.6, 4], vertical_alignment="center")
         # the page's h1 (a screen reader's first stop), set small: the slide is the show
-        heading = f"{ui.markdown_text(view.programme_name(lang))} · {formatting.period(view.period, lang)}"
+        # the period first: a long programme name is cut at the end, the period never
+        heading = f"{formatting.period(view.period, lang)} · {ui.markdown_text(view.programme_name(lang))}"
         as_of = t("notice.as_of_short", lang, as_of=formatting.date(view.release["as_of"], lang))
         sample = f" · {t('notice.sample_short', lang)}" if view.release["is_sample"] else ""
-        left.markdown(f"# {heading}", anchors=False)
-        left.caption(as_of + sample)
+        left.markdown(f"# {heading}\n\n{ui.markdown_text(as_of + sample)}", anchors=False)
         back.button(
             t("board.previous", lang),
             on_click=_move,
