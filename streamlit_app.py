@@ -26,9 +26,18 @@ lang = ui.language()
 st.set_page_config(page_title=t("app.title", lang), page_icon=":material/volunteer_activism:", layout="wide")
 pages = {
     key: st.Page(
-        ROOT / "pages" / f"{key}.py", title=t(f"nav.{key}", lang), icon=icon, url_path=key, default=key == default
+        ROOT / "pages" / f"{key}.py",
+        title=t(f"nav.{key}", lang),
+        icon=icon,
+        url_path=key if key != PAGES[0][0] else "home",  # the overview is "/"; "/overview" below
+        default=key == default,
     )
     for key, icon in PAGES
 }
-page = st.navigation(list(pages.values()))
+# the overview lives at "/"; "/overview" (every other page is at its name) leads there too,
+# with the link's parameters, instead of a "Page not found" dialog
+alias = st.Page(lambda: None, title=t("nav.overview", lang), url_path="overview", visibility="hidden")
+page = st.navigation([*pages.values(), alias])
+if page is alias:
+    st.switch_page(pages["overview"], query_params=st.query_params.to_dict())
 ui.run_guarded(page, next(key for key, p in pages.items() if p is page))

@@ -225,3 +225,18 @@ def test_board_pack_and_release_downloads_from_the_pages(server, browser):
     cells = queries.cells(engine=engine, release_id=release.id)
     assert document == json.loads(export.to_json(release, cells))
     context.close()
+
+
+def test_overview_has_a_deep_link_by_its_name(server, browser):
+    """Every page is at its name, the overview too: /overview opens it with the link's
+    parameters, not a "Page not found" dialog."""
+    engine, release = _store(server)
+    year = _latest(engine, release, "year")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(f"{server['base']}/overview?lang=en&programme=all&ptype=year&period={year}")
+    _settle(tab)
+    assert tab.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("overview.title", "en")
+    assert tab.locator('[role="dialog"]').count() == 0
+    assert f"period={year}" in tab.url and "lang=en" in tab.url
+    context.close()
