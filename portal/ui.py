@@ -392,11 +392,13 @@ def _settle(ctx: Context) -> Context:
 
 
 def _banners(ctx: Context) -> None:
+    """One banner at most: sample data says so (its dates are made up, so it is never called
+    stale); real data more than three months old says that."""
     release = ctx.release
     as_of = formatting.date(release["as_of"], ctx.lang)
     if release["is_sample"]:
         st.warning(t("notice.sample", ctx.lang), icon=":material/science:")
-    if (dt.date.today() - release["as_of"]).days > STALE_AFTER_DAYS:
+    elif (dt.date.today() - release["as_of"]).days > STALE_AFTER_DAYS:
         st.warning(t("notice.stale", ctx.lang, as_of=as_of), icon=":material/schedule:")
     st.caption(t("notice.as_of", ctx.lang, as_of=as_of, release=release["id"], k=release["k"]))
 

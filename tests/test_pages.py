@@ -327,3 +327,11 @@ def test_a_view_drawn_from_the_cache_is_the_view_drawn_fresh(use_store):
     assert fresh[0] and fresh[1] and fresh[2]
     assert again == fresh
     assert other[1] != fresh[1]  # the language is part of a view: no zh caption on an en page
+
+
+def test_sample_data_has_one_banner_and_is_not_called_stale(use_store):
+    """The sample's dates are made up: it says it is sample data, in one banner, and not that
+    it is more than three months old."""
+    at = open_page("overview", lang="en")
+    warnings = [w.value for w in at.warning]
+    assert warnings == [t("notice.sample", "en")]
