@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run run-postgres test install install-dev lint format sample serve bench bench-quick clean-data
+.PHONY: run run-postgres test install install-dev lint format sample serve bench bench-quick clean-data screenshots
 
 $(BIN)/portal: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,13 @@ test: install-dev
 	@if [ -z "$$PORTAL_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
 	  export PORTAL_TEST_POSTGRES_URL="$$(.ci/start-postgres)"; fi; \
 	$(BIN)/python -m pytest
+
+## make screenshots: every page in zh and en at 1366 and 390 px, and the board's projector at 1920 x 1080,
+## as PNGs in artifacts/screenshots/look/ (needs Debian's chromium and fonts-noto-cjk)
+screenshots: install-dev
+	$(BIN)/portal init >/dev/null
+	$(BIN)/portal sample --if-empty >/dev/null
+	$(BIN)/python -m tools.screenshots --all --store "$$($(BIN)/python -c 'from portal.settings import get_settings; print(get_settings().published_store_url)')"
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -19,7 +19,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"desktop": (1366, 900), "phone": (390, 844), "projector": (1920, 1080)}
-PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "board", "about")
+PAGES = (
+    "overview",
+    "funds_raised",
+    "disbursed_by_stage",
+    "children_served",
+    "volunteers",
+    "find",
+    "board",
+    "receipt",
+    "about",
+)
 # how Debian's chromium runs headless here (the tests launch it the same way)
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,7 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", action="append", default=None, choices=["zh", "en"])
     parser.add_argument("--query", default="", help="more URL parameters, e.g. period=2023-Q4")
     parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "screenshots" / "look")
+    parser.add_argument(
+        "--all", action="store_true", help="every page, zh and en, 1366 and 390 px, and the board's projector at 1920"
+    )
     args = parser.parse_args(argv)
+    # (pages, sizes, extra URL parameters) of each round of pictures
+    rounds = [(args.page or ["overview", "funds_raised", "board"], args.size or ["desktop", "phone"], args.query)]
+    if args.all:  # `make screenshots`: the whole portal in one folder
+        rounds = [(list(PAGES), ["desktop", "phone"], args.query), (["board"], ["projector"], "projector=1")]
     from playwright.sync_api import sync_playwright
 
     from bench.replicas import free_port, wait_healthy
@@ -58,36 +75,51 @@ def main(argv: list[str] | None = None) -> int:
         wait_healthy(base)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-            for size in args.size or ["desktop", "phone"]:
-                width, height = SIZES[size]
-                tab = browser.new_page(viewport={"width": width, "height": height})
-                for programme in args.programme or ["all"]:
-                    for lang in args.lang or ["zh", "en"]:
-                        for page in args.page or ["overview", "funds_raised", "board"]:
-                            path = "" if page == "overview" else page
-                            extra = f"&{args.query}" if args.query else ""
-                            tab.goto(f"{base}/{path}?lang={lang}&programme={programme}{extra}")
-                            tab.wait_for_selector('[data-testid="stMain"] h1', timeout=30000)
-                            tab.wait_for_function(
-                                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000
-                            )
-                            tab.wait_for_timeout(1500)
-                            name = args.out / f"{page}-{programme}-{lang}-{size}.png"
-                            # Streamlit scrolls inside its main block: grow the window to it
-                            tall = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-                            tab.set_viewport_size({"width": width, "height": max(height, min(int(tall), 12000))})
-                            tab.wait_for_timeout(1200)
-                            tab.screenshot(path=str(name))
-                            tab.set_viewport_size({"width": width, "height": height})
-                            labels = tab.locator('[data-testid="stMetricLabel"]').all_inner_texts()
-                            values = tab.locator('[data-testid="stMetricValue"]').all_inner_texts()
-                            read = "; ".join(f"{a}={b}" for a, b in zip(labels, values, strict=False))
-                            print(f"{name.name}: {read}")
+            for pages, sizes, query in rounds:
+                for size in sizes:
+                    _shoot(
+                        browser,
+                        base,
+                        pages,
+                        size,
+                        args.programme or ["all"],
+                        args.lang or ["zh", "en"],
+                        query,
+                        args.out,
+                    )
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
     return 0
+
+
+def _shoot(browser, base: str, pages, size: str, programmes, langs, query: str, out: Path) -> None:
+    width, height = SIZES[size]
+    tab = browser.new_page(viewport={"width": width, "height": height})
+    for programme in programmes:
+        for lang in langs:
+            for page in pages:
+                path = "" if page == "overview" else page
+                extra = f"&{query}" if query else ""
+                tab.goto(f"{base}/{path}?lang={lang}&programme={programme}{extra}")
+                tab.wait_for_selector('[data-testid="stMain"] h1', timeout=30000)
+                tab.wait_for_function(
+                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000
+                )
+                tab.wait_for_timeout(1500)
+                name = out / f"{page}-{programme}-{lang}-{size}.png"
+                if size != "projector":  # Streamlit scrolls inside its main block: grow the window to it
+                    tall = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                    tab.set_viewport_size({"width": width, "height": max(height, min(int(tall), 12000))})
+                    tab.wait_for_timeout(1200)
+                tab.screenshot(path=str(name))
+                tab.set_viewport_size({"width": width, "height": height})
+                labels = tab.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+                values = tab.locator('[data-testid="stMetricValue"]').all_inner_texts()
+                read = "; ".join(f"{a}={b}" for a, b in zip(labels, values, strict=False))
+                print(f"{name.name}: {read}")
+    tab.close()
 
 
 if __name__ == "__main__":
