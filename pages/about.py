@@ -88,9 +88,10 @@ st.dataframe(  # what was loaded, when and how much; never a staff file's own na
         {
             t("col.kind", lang): [t(f"kind.{k}", lang) for k in batches["kind"]],
             t("col.loaded_on", lang): [formatting.date(pd.Timestamp(d).date(), lang) for d in batches["loaded_at"]],
-            t("col.rows", lang): batches["rows"],
-            t("col.loaded", lang): batches["loaded"],
-            t("col.rejected", lang): batches["rejected"],
+            **{
+                t(f"col.{c}", lang): [formatting.number(v, lang, 0) for v in batches[c]]
+                for c in ("rows", "loaded", "rejected")
+            },
             t("col.checksum", lang): batches["sha256"].str[:12],
         }
     ),
