@@ -674,7 +674,9 @@ def _check_xlsx_size(path: Path, file_label: str, lang: str) -> None:
     unpacked = sum(p.file_size for p in parts)
     bomb = any(p.file_size > XLSX_RATIO_FROM and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1) for p in parts)
     if unpacked > XLSX_MAX_UNPACKED or bomb:
-        raise UnusableFile(message("xlsx_too_large", lang, file=file_label, size=f"{unpacked / 1024**2:,.0f} MB"))
+        ratio = unpacked / max(path.stat().st_size, 1)
+        size = f"{unpacked / 1024**2:,.0f} MB"
+        raise UnusableFile(message("xlsx_too_large", lang, file=file_label, size=size, ratio=f"{ratio:,.0f}"))
 
 
 def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Table:

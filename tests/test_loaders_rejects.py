@@ -537,6 +537,7 @@ def test_xlsx_bombs_are_refused_before_they_are_unpacked(env, tmp_path, bomb):
     started = time.perf_counter()
     rss, outcome = _peak_rss_mb(BOMB_LOAD.format(root=str(ROOT), tmp=str(tmp_path / "store"), path=str(path)))
     seconds = time.perf_counter() - started
+    print(f"{bomb}: {path.stat().st_size:,} bytes refused in {seconds:.1f} s, peak {rss:.0f} MB ({outcome})")
     assert outcome != "loaded" and "bomb.xlsx" in outcome, outcome
     assert rss < 400 and seconds < 60, (rss, seconds)
     assert not (tmp_path / "bomb.xlsx.rejects.csv").exists()
