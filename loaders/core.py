@@ -655,6 +655,7 @@ def open_csv(path: Path, file_label: str, lang: str) -> Table:
 # a total far above any programme's year, and the packing of ordinary XLSX (XML compresses
 # 5-20 times; a part packed 200 times over is a zip bomb: one 400 MB cell in a 412 KB file)
 XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_CELL = 32_767  # Excel's own limit on a cell's characters
 XLSX_MAX_UNPACKED = 2 * 1024**3
 XLSX_MAX_RATIO = 200
 XLSX_RATIO_FROM = 16 * 1024**2  # small parts pack as they like
@@ -708,6 +709,9 @@ def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Tabl
             for n, cells in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
                 if n > XLSX_MAX_ROWS:  # no Excel writes this: a forged sheet of empty rows
                     raise UnusableFile(message("xlsx_too_many_rows", lang, file=file_label, limit=f"{XLSX_MAX_ROWS:,}"))
+                if any(c.__class__ is str and len(c) > XLSX_MAX_CELL for c in cells):
+                    limit = f"{XLSX_MAX_CELL:,}"
+                    raise UnusableFile(message("xlsx_cell_too_long", lang, file=file_label, row=n, limit=limit))
                 yield n, list(cells)
         except UnusableFile:
             raise

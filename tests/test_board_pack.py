@@ -352,8 +352,8 @@ def test_a_quarter_is_set_beside_a_quarter_of_the_yearly_standard(programme_pack
 
 
 def test_a_long_strange_programme_name_prints_cleanly(tmp_path):
-    """A 200-character name with right-to-left marks, zero-width characters, an emoji and
-    Arabic letters: the pack is written with no font warning on the terminal, the cover wraps
+    """A 200-character name with right-to-left marks, zero-width characters, an emoji, Arabic
+    letters and markdown: the pack is written with no font warning on the terminal, the cover wraps
     the name, and the footer shortens it before the page number."""
     _poppler()
     from sqlalchemy import text
@@ -361,7 +361,7 @@ def test_a_long_strange_programme_name_prints_cleanly(tmp_path):
     from tests.page_fixtures import PROGRAMMES, build
 
     store = build(tmp_path / "portal.db", seed=5)
-    name = "\u200f长名称\u200b项目😀مرحبا" + "很长的项目名称" * 28
+    name = "\u200f长名称\u200b项目😀مرحبا**粗体**:red[红]$x$" + "很长的项目名称" * 28
     with make_engine(store.url).begin() as connection:
         connection.execute(
             text("UPDATE label SET name_zh = :n, name_en = :n WHERE code = :c"), {"n": name, "c": PROGRAMMES[0]}
@@ -383,6 +383,7 @@ def test_a_long_strange_programme_name_prints_cleanly(tmp_path):
     pages = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
     cover, second = pages.split("\f")[:2]
     assert "长名称项目" in _flat(cover) and "很长的项目名称" * 28 in _flat(cover)  # wrapped, whole
+    assert "**粗体**:red[红]$x$" in _flat(cover)  # markup in a name is printed as typed
     footer = [
         line for line in second.splitlines() if t("board.page", "zh", page=2, pages="").split("/")[0].strip() in line
     ]

@@ -501,7 +501,9 @@ print(json.dumps({{"rss_mb": peak / 1024, "outcome": outcome}}))
 """
 
 
-@pytest.mark.parametrize("bomb", ["one huge cell", "millions of empty rows", "more rows than Excel has"])
+@pytest.mark.parametrize(
+    "bomb", ["one huge cell", "millions of empty rows", "more rows than Excel has", "a cell longer than Excel allows"]
+)
 def test_xlsx_bombs_are_refused_before_they_are_unpacked(env, tmp_path, bomb):
     """A small workbook that unpacks to a 300 MB cell, or to more rows than Excel allows, is
     refused as unusable before openpyxl reads it, in little memory and time, with nothing
@@ -520,6 +522,9 @@ def test_xlsx_bombs_are_refused_before_they_are_unpacked(env, tmp_path, bomb):
     book.save(path)
     if bomb == "one huge cell":
         cell = b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + b"x" * 300_000_000 + b"</t></is></c></row>"
+    elif bomb == "a cell longer than Excel allows":  # random letters: packed as ordinary text is
+        letters = random.Random(7).choices("abcdefghijklmnopqrstuvwxyz", k=40_000)
+        cell = b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + "".join(letters).encode() + b"</t></is></c></row>"
     elif bomb == "millions of empty rows":
         cell = b"<row/>" * 3_000_000
     else:  # numbered, so they pack as ordinary XML does: stopped by the row limit instead
