@@ -40,4 +40,5 @@ alias = st.Page(lambda: None, title=t("nav.overview", lang), url_path="overview"
 page = st.navigation([*pages.values(), alias])
 if page is alias:
     st.switch_page(pages["overview"], query_params=st.query_params.to_dict())
+st.set_page_config(page_title=f"{page.title} · {t('app.title', lang)}")  # each tab says which page it is
 ui.run_guarded(page, next(key for key, p in pages.items() if p is page))

@@ -124,6 +124,8 @@ def load_one(
 ) -> int:
     import loaders
 
+    if path.is_dir():
+        raise CliError(say("file_is_directory", lang, file=path))
     if not path.exists():
         raise CliError(say("file_missing", lang, file=path))
     key = _key(settings, lang)
@@ -163,9 +165,15 @@ def load_one(
 
 
 def cmd_load(args, settings: Settings) -> int:
-    return load_one(
-        args.kind, Path(args.file), settings, args.lang, sheet=args.sheet, strict=args.strict, output=args.format
-    )
+    try:
+        return load_one(
+            args.kind, Path(args.file), settings, args.lang, sheet=args.sheet, strict=args.strict, output=args.format
+        )
+    except CliError as exc:
+        if args.format == "json":  # a script reading stdout learns of the failure there too
+            error = {"kind": args.kind, "file": str(args.file), "error": str(exc), "exit_code": exc.code}
+            print(json.dumps(error, ensure_ascii=False))
+        raise
 
 
 def _parse_date(value: str | None, lang: str) -> dt.date | None:

@@ -229,7 +229,7 @@ def test_board_pack_and_release_downloads_from_the_pages(server, browser):
 
 def test_overview_has_a_deep_link_by_its_name(server, browser):
     """Every page is at its name, the overview too: /overview opens it with the link's
-    parameters, not a "Page not found" dialog."""
+    parameters, not a "Page not found" dialog; the browser tab names the page."""
     engine, release = _store(server)
     year = _latest(engine, release, "year")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -239,4 +239,8 @@ def test_overview_has_a_deep_link_by_its_name(server, browser):
     assert tab.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("overview.title", "en")
     assert tab.locator('[role="dialog"]').count() == 0
     assert f"period={year}" in tab.url and "lang=en" in tab.url
+    assert tab.title() == f"{t('nav.overview', 'en')} · {t('app.title', 'en')}"  # each tab names its page
+    tab.goto(f"{server['base']}/funds_raised?lang=zh")
+    _settle(tab)
+    assert tab.title() == f"{t('nav.funds_raised', 'zh')} · {t('app.title', 'zh')}"
     context.close()

@@ -56,6 +56,11 @@ def test_load_json_summary_and_missing_file(deployment, tmp_path):
     assert summary["rows"] == summary["loaded"] == len(frame)
     missing = portal(deployment, "--lang", "en", "load", "programmes", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "nope.csv" in missing.stderr
+    # under --format json a failure is JSON on stdout too; a folder is named as a folder
+    folder = portal(deployment, "--lang", "en", "load", "programmes", str(tmp_path), "--format", "json")
+    assert folder.returncode == 2 and "is a folder" in folder.stderr
+    error = json.loads(folder.stdout)
+    assert error["exit_code"] == 2 and "is a folder" in error["error"] and error["kind"] == "programmes"
 
 
 def test_publish_k_floor_and_empty_store(deployment):
