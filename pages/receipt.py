@@ -18,8 +18,12 @@ if not ui.receipt_checks_available():
     st.stop()
 
 with st.form("receipt_form", clear_on_submit=False):
-    receipt_no = st.text_input(t("receipt.number", lang), max_chars=64, key="w_receipt_no")
-    amount = st.text_input(t("receipt.amount", lang), max_chars=20, key="w_receipt_amount")
+    receipt_no = st.text_input(
+        t("receipt.number", lang), max_chars=64, key="w_receipt_no", placeholder=t("receipt.number_hint", lang)
+    )
+    amount = st.text_input(
+        t("receipt.amount", lang), max_chars=20, key="w_receipt_amount", placeholder=t("receipt.amount_hint", lang)
+    )
     submitted = st.form_submit_button(t("receipt.check", lang))
 
 if submitted:
@@ -34,12 +38,13 @@ if submitted:
             t(
                 "receipt.found",
                 lang,
-                programme=charts.label("programme", gift.programme, lang, ctx.names),
+                programme=ui.markdown_text(charts.label("programme", gift.programme, lang, ctx.names)),
                 month=formatting.period(gift.month, lang),
                 release=gift.release_id,
             )
         )
     else:
         st.info(t("receipt.not_found", lang))
-    st.caption(t("receipt.attempts_left", lang, n=outcome.attempts_left))
+    left = outcome.attempts_left
+    st.caption(t("receipt.attempts_left_one" if left == 1 else "receipt.attempts_left", lang, n=left))
 st.caption(t("receipt.privacy", lang))

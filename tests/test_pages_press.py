@@ -256,8 +256,11 @@ def test_attempts_are_limited_per_session(use_press):
 
     at = open_page("receipt", lang="en")
     number, fen = GIFTS[1]
-    for _ in range(ui.RECEIPT_ATTEMPTS):
+    for attempt in range(ui.RECEIPT_ATTEMPTS):
         _check(at, "NO-0000-000000", "1")
+        left = ui.RECEIPT_ATTEMPTS - attempt - 1
+        if left == 1:  # "1 check left", not "1 checks left"
+            assert t("receipt.attempts_left_one", "en") in [c.value for c in at.caption]
     _check(at, number, f"{fen / 100:.2f}")  # even the right amount is refused now
     assert not at.success
     assert [w.value for w in at.warning if "minutes" in w.value]
