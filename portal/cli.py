@@ -81,20 +81,22 @@ def _receipt_key(settings: Settings, lang: str) -> bytes | None:
         return None
 
 
-def cmd_init(args, settings: Settings) -> int:
+def cmd_init(args, settings: Settings, *, quiet: bool = False) -> int:
+    """Stores and keys; ``quiet`` (inside another command) says only what it created."""
+    say_it = (lambda *_: None) if quiet else print
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.pseudonym_key is not None:
-        print(say("key_from_env", args.lang))
+        say_it(say("key_from_env", args.lang))
     elif pseudonym.generate_key_file(settings.pseudonym_key_file):
-        print(say("key_created", args.lang, path=settings.pseudonym_key_file))
+        print(say("key_created", args.lang, path=settings.pseudonym_key_file))  # always: back it up
     else:
-        print(say("key_exists", args.lang, path=settings.pseudonym_key_file))
-    print(say("key_fingerprint", args.lang, fingerprint=pseudonym.fingerprint(_key(settings, args.lang))))
+        say_it(say("key_exists", args.lang, path=settings.pseudonym_key_file))
+    say_it(say("key_fingerprint", args.lang, fingerprint=pseudonym.fingerprint(_key(settings, args.lang))))
     if settings.receipt_key is None:
         pseudonym.generate_key_file(settings.receipt_key_file)
     _working(settings, args.lang, create=True)
     _published(settings, args.lang, create=True)
-    print(
+    say_it(
         say(
             "init_done",
             args.lang,
@@ -273,7 +275,7 @@ def cmd_sample(args, settings: Settings) -> int:
     else:
         files = sample.write_streaming(out_dir, scale=args.scale, seed=args.seed)
     print(say("sample_written", args.lang, scale=args.scale, path=out_dir))
-    cmd_init(args, settings)
+    cmd_init(args, settings, quiet=True)  # `make run` has just said it
     for kind, path in files:
         code = load_one(kind, path, settings, args.lang, is_sample=True)
         if code:
