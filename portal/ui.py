@@ -29,6 +29,7 @@ log = logging.getLogger("portal.ui")
 PARAMS, PAGE_PARAMS = params.PARAMS, params.PAGE_PARAMS
 NO_FILTER_PAGES, REGION_PAGES = params.NO_FILTER_PAGES, params.REGION_PAGES
 STALE_AFTER_DAYS = ACTIVE_DAYS  # charities disclose progress at least every three months
+LANG_TAGS = {"zh": "zh-CN", "en": "en"}  # BCP 47, as <html lang> wants
 # A figure is never cut to "1,558 volun…": a metric's value, delta and note wrap instead of
 # ending in an ellipsis (Streamlit's default), on every page and the projector.
 METRIC_CSS = """<style>
@@ -385,10 +386,23 @@ def _settle(ctx: Context) -> Context:
     """The view's context kept for the page, its URL written, the page's style and notices."""
     _write_params(ctx)
     st.session_state["_portal_ctx"] = ctx
-    st.html(METRIC_CSS)
+    st.html(METRIC_CSS + _page_language(ctx.lang), unsafe_allow_javascript=True)
     if not (ctx.page == "board" and projector_on()):  # a slide has the as-of in its bar
         _banners(ctx)
     return ctx
+
+
+def _page_language(lang: str) -> str:
+    """A script giving the page its language, for screen readers and the browser (Streamlit
+    writes lang="en" and an English skip link whatever the page says)."""
+    import json
+
+    skip = json.dumps(t("app.skip_to_content", lang))
+    return (
+        f"<script>document.documentElement.lang = {json.dumps(LANG_TAGS[lang])};"
+        f"const skip = document.querySelector('[data-testid=\"stSkipToContent\"]');"
+        f"if (skip) skip.textContent = {skip};</script>"
+    )
 
 
 def _banners(ctx: Context) -> None:

@@ -240,7 +240,12 @@ def test_overview_has_a_deep_link_by_its_name(server, browser):
     assert tab.locator('[role="dialog"]').count() == 0
     assert f"period={year}" in tab.url and "lang=en" in tab.url
     assert tab.title() == f"{t('nav.overview', 'en')} · {t('app.title', 'en')}"  # each tab names its page
+    assert tab.evaluate("() => document.documentElement.lang") == "en"
     tab.goto(f"{server['base']}/funds_raised?lang=zh")
     _settle(tab)
     assert tab.title() == f"{t('nav.funds_raised', 'zh')} · {t('app.title', 'zh')}"
+    # the page says its language, and Streamlit's skip link speaks it
+    assert tab.evaluate("() => document.documentElement.lang") == "zh-CN"
+    skip = tab.evaluate("() => document.querySelector('[data-testid=\"stSkipToContent\"]')?.textContent")
+    assert skip == t("app.skip_to_content", "zh")
     context.close()
