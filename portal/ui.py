@@ -31,11 +31,13 @@ NO_FILTER_PAGES, REGION_PAGES = params.NO_FILTER_PAGES, params.REGION_PAGES
 STALE_AFTER_DAYS = ACTIVE_DAYS  # charities disclose progress at least every three months
 LANG_TAGS = {"zh": "zh-CN", "en": "en"}  # BCP 47, as <html lang> wants
 # A figure is never cut to "1,558 volun…": a metric's value, delta and note wrap instead of
-# ending in an ellipsis (Streamlit's default), on every page and the projector.
+# ending in an ellipsis (Streamlit's default), on every page and the projector. The element
+# holding this style and the page-language script takes no room in the layout.
 METRIC_CSS = """<style>
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] script) { display: none; }
 </style>"""
 
 
@@ -398,10 +400,11 @@ def _page_language(lang: str) -> str:
     import json
 
     skip = json.dumps(t("app.skip_to_content", lang))
+    # a block, so that the script can run again on every rerun without redeclaring its names
     return (
-        f"<script>document.documentElement.lang = {json.dumps(LANG_TAGS[lang])};"
+        f"<script>{{ document.documentElement.lang = {json.dumps(LANG_TAGS[lang])};"
         f"const skip = document.querySelector('[data-testid=\"stSkipToContent\"]');"
-        f"if (skip) skip.textContent = {skip};</script>"
+        f"if (skip) skip.textContent = {skip}; }}</script>"
     )
 
 
