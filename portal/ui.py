@@ -388,7 +388,9 @@ def _settle(ctx: Context) -> Context:
     """The view's context kept for the page, its URL written, the page's style and notices."""
     _write_params(ctx)
     st.session_state["_portal_ctx"] = ctx
-    st.html(METRIC_CSS + _page_language(ctx.lang), unsafe_allow_javascript=True)
+    # in the sidebar: the pages' own area carries no script at all (what a hostile link might
+    # inject is looked for there), and the style applies to the whole page wherever it sits
+    st.sidebar.html(METRIC_CSS + _page_language(ctx.lang), unsafe_allow_javascript=True)
     if not (ctx.page == "board" and projector_on()):  # a slide has the as-of in its bar
         _banners(ctx)
     return ctx
