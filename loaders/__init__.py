@@ -1,6 +1,6 @@
 """Loaders: raw staff files -> the private working store (pseudonymous).
 
-``load_file(kind, path, engine=..., key=...)`` reads one CSV or XLSX file of one kind, checks
+``load_file(kind, path, engine=..., key=...)`` reads one CSV, XLSX or JSON file of one kind, checks
 every row, writes the good rows in one transaction and the bad ones to ``FILE.rejects.csv``.
 See loaders/core.py for the pipeline and one module per kind for its columns and rules.
 
@@ -14,6 +14,8 @@ Repeatability:
 - a file whose every row is rejected is a failed load (``AllRowsRejected``, with or without
   ``strict``): nothing is written, not even its batch, and the rejects file says why; its
   message counts the main reasons. A header with no rows is an ``UnusableFile`` as before.
+A donations file that is a fundraising platform's order export (its header names the
+platform's fields, loaders/platforms.py) is read by that platform's mapping, without a flag.
 Messages for clerks live in loaders/messages.toml (zh and en)."""
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from loaders import (
     children,
     disbursements,
     donations,
+    platforms,
     programmes,
     regions,
     stage_standards,
@@ -81,6 +84,8 @@ def load_file(
     spec = SPECS.get(kind)
     if spec is None:
         raise UnusableFile(message("unknown_kind", lang, kind=kind, kinds=", ".join(KINDS)))
+    if kind == "donations":
+        spec = platforms.detect(Path(path), sheet) or spec
     return run_load(
         spec, Path(path), engine=engine, key=key, sheet=sheet, strict=strict, lang=lang, is_sample=is_sample
     )
@@ -93,6 +98,8 @@ def guess_kind(path: Path, sheet: str | None = None) -> str | None:
         head = read_head(Path(path), sheet)
     except UnusableFile:
         return None
+    if platforms.detect(Path(path), sheet) is not None:
+        return "donations"
     scored: list[tuple[int, str]] = []
     for kind in KINDS:
         best = 0

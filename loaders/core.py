@@ -87,6 +87,17 @@ class RowReject(Exception):
         self.params = params
 
 
+class NotPaid(Exception):
+    """A platform order that was never paid: not a donation and not a mistake either. It is
+    counted and listed apart from the rejects (``FILE.not-paid.csv``) and never loaded."""
+
+    __slots__ = ("column", "value")
+
+    def __init__(self, column: str, value: Any = None):
+        self.column = column
+        self.value = value
+
+
 # --------------------------------------------------------------------------- columns
 @dataclass(frozen=True)
 class Column:
@@ -573,6 +584,7 @@ class Table:
     close: Callable[[], None] = lambda: None
     on_error: Callable[[], UnusableFile] | None = None  # turns a decode error into UnusableFile
     head: list[tuple[int, list[Any]]] = field(default_factory=list)  # first non-blank rows
+    row_label: str = "col_row"  # how the lists name a row's number (JSON: the record's index)
 
 
 def sha256_file(path: Path) -> str:
@@ -764,7 +776,108 @@ def open_table(path: Path, file_label: str, lang: str, sheet: str | None = None)
         raise UnusableFile(message("old_xls", lang, file=file_label))
     if suffix in (".xlsx", ".xlsm") or magic.startswith(b"PK\x03\x04"):
         return open_xlsx(path, file_label, lang, sheet)
+    if suffix in JSON_SUFFIXES or (suffix not in (".csv", ".txt", ".tsv") and _json_start(path) is not None):
+        return open_json(path, file_label, lang)
     return open_csv(path, file_label, lang)
+
+
+# --------------------------------------------------------------------------- JSON
+# A fundraising platform's API gives its orders as JSON: an array of records, an object with
+# the array under ``data`` (the API's own envelope) or JSON lines. Streamed with ijson, so a
+# million orders never sit in memory at once.
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+JSON_ENVELOPE_KEY = "data"
+JSON_HEADER_RECORDS = 100  # the header is every key of the first records (API records are uniform)
+
+
+def _json_start(path: Path) -> bytes | None:
+    """The first character of a JSON text (after a BOM and blanks), when it opens one."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    return head[:1] if head[:1] in (b"[", b"{") else None
+
+
+def _skip_bom(f) -> None:
+    if f.peek(3)[:3] == codecs.BOM_UTF8:
+        f.read(3)
+
+
+def _json_prefix(path: Path, start: bytes) -> tuple[str, bool]:
+    """The ijson prefix of the records and whether the file holds several top-level values:
+    ``item`` (an array), ``data.item`` (the envelope) or ``""`` over JSON lines."""
+    import ijson
+
+    if start == b"[":
+        return "item", False
+    with open(path, "rb") as f:
+        _skip_bom(f)
+        for prefix, event, _value in ijson.parse(f, multiple_values=True):
+            if prefix == JSON_ENVELOPE_KEY and event == "start_array":
+                return f"{JSON_ENVELOPE_KEY}.item", False
+            if prefix == "" and event == "end_map":
+                break  # the first object ended without a ``data`` array: one record a line
+    return "", True
+
+
+def open_json(path: Path, file_label: str, lang: str) -> Table:
+    """Records as rows numbered by their index (from 0); the header is every key of the first
+    ``JSON_HEADER_RECORDS`` records, in the order met."""
+    import ijson
+
+    start = _json_start(path)
+    if start is None:
+        raise UnusableFile(message("bad_json", lang, file=file_label, record=0))
+    f = open(path, "rb")  # noqa: SIM115 - closed by Table.close
+    head: list[Any] = []
+
+    def broken() -> UnusableFile:  # the record being read when the JSON broke
+        return UnusableFile(message("bad_json", lang, file=file_label, record=len(head)))
+
+    try:
+        prefix, multiple = _json_prefix(path, start)
+        _skip_bom(f)
+        records = ijson.items(f, prefix, multiple_values=multiple)
+        for record in records:
+            head.append(record)
+            if len(head) >= JSON_HEADER_RECORDS:
+                break
+    except ijson.JSONError:
+        f.close()
+        raise broken() from None
+    except BaseException:
+        f.close()
+        raise
+    if any(not isinstance(r, dict) for r in head):
+        f.close()
+        raise UnusableFile(message("json_not_records", lang, file=file_label))
+    header = list(dict.fromkeys(k for r in head for k in r))
+    at = {k: i for i, k in enumerate(header)}
+    width = len(header)
+
+    def cells(record: Any) -> list[Any]:
+        if not isinstance(record, dict):
+            raise UnusableFile(message("json_not_records", lang, file=file_label))
+        row: list[Any] = [None] * width
+        for k, v in record.items():
+            i = at.get(k)
+            if i is not None:
+                row[i] = v
+        return row
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        yield from ((i, cells(r)) for i, r in enumerate(head))
+        n = len(head)
+        try:
+            for record in records:
+                yield n, cells(record)
+                n += 1
+        except ijson.JSONError:
+            raise UnusableFile(message("bad_json", lang, file=file_label, record=n)) from None
+
+    table = Table(header=header, header_row=0, rows=rows(), close=f.close, row_label="col_record")
+    table.head = [(-1, header)] if header else []
+    return table
 
 
 # --------------------------------------------------------------------------- rejects
@@ -772,8 +885,9 @@ class RejectsWriter:
     """``FILE.rejects.csv`` (UTF-8 with BOM so Excel opens it), written to a temporary name
     and put in place only when the load finishes."""
 
-    def __init__(self, path: Path, lang: str):
-        self.path = path.with_name(path.name + ".rejects.csv")
+    def __init__(self, path: Path, lang: str, *, suffix: str = ".rejects.csv", row_label: str = "col_row"):
+        self.path = path.with_name(path.name + suffix)
+        self.row_label = row_label
         self._tmp = self.path.with_name(self.path.name + ".part")
         self.lang = lang
         self.count = 0
@@ -797,7 +911,8 @@ class RejectsWriter:
         if self._f is None:
             self._f = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self._w = csv.writer(self._f)
-            self._w.writerow([message(k, self.lang) for k in ("col_row", "col_column", "col_reason", "col_value")])
+            labels = (self.row_label, "col_column", "col_reason", "col_value")
+            self._w.writerow([message(k, self.lang) for k in labels])
         # staff open this in Excel: a value typed as =HYPERLINK(...) stays text
         if len(value) > REJECT_VALUE_CHARS:
             value = value[:REJECT_VALUE_CHARS] + "…"
@@ -981,6 +1096,8 @@ class Context:
     programmes: dict[str, str]  # normalised code / name_zh / name_en -> code
     regions: dict[str, str | None]  # code / name -> code (None: ambiguous name)
     register: dict[tuple[str, str], tuple[int, str]]  # (programme, pseudonym) -> (person id, county)
+    # (platform, project id) -> programme code (None: two programmes claim the project)
+    platform_projects: dict[tuple[str, str], str | None] = field(default_factory=dict)
     vocab_cache: dict[str, VocabCells] = field(default_factory=dict)
     ids: IdCells | None = None  # cell -> (IdInfo, pseudonym)
 
@@ -1039,6 +1156,7 @@ class KindSpec:
     file_key_column: str | None = None
     check_header: Callable[[set[str], str, str], None] | None = None
     needs_reference: bool = True
+    platform: str | None = None  # a fundraising platform's order export (loaders/platforms.py)
 
     @property
     def by_name(self) -> dict[str, Column]:
@@ -1057,9 +1175,12 @@ class LoadResult:
     unchanged: bool = False  # True when the same file (sha256) was loaded before
     ignored_columns: tuple[str, ...] = ()  # headers not recognised (reported once)
     batch_id: int | None = None
+    platform: str | None = None  # the platform whose order export the file is
+    not_paid: int = 0  # orders never paid: not rows of the file's count, listed apart
+    not_paid_file: str | None = None
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "kind": self.kind,
             "file": self.file,
             "rows": self.rows,
@@ -1067,6 +1188,9 @@ class LoadResult:
             "rejected": self.rejected,
             "rejects_file": self.rejects_file,
         }
+        if self.platform is not None:
+            out |= {"platform": self.platform, "not_paid": self.not_paid, "not_paid_file": self.not_paid_file}
+        return out
 
 
 class NothingLoaded(Exception):
@@ -1218,6 +1342,11 @@ def _load_reference(cur, ctx: Context, spec: KindSpec, d: Dialect) -> None:
     for k, codes in names.items():
         if k not in ctx.regions:
             ctx.regions[k] = next(iter(codes)) if len(codes) == 1 else None
+    if spec.platform is not None:
+        from loaders.platforms import project_index
+
+        cur.execute("SELECT code, platform_project_ids FROM programme")
+        ctx.platform_projects.update(project_index(cur.fetchall()))
     if spec.kind in ("disbursements", "volunteer_hours"):
         cur.execute("SELECT c.programme, p.pseudonym, p.id, c.county FROM child c JOIN person p ON p.id = c.person_id")
         for programme, pseudonym, pid, county in cur.fetchall():
@@ -1253,7 +1382,8 @@ def run_load(
     dbapi = None
     old_isolation = None
     old_cache = None
-    rejects = RejectsWriter(path, lang)
+    rejects = RejectsWriter(path, lang, row_label=table.row_label)
+    not_paid = RejectsWriter(path, lang, suffix=".not-paid.csv", row_label=table.row_label)
     try:
         if not table.header:
             raise UnusableFile(message("empty_file", lang, file=file_label))
@@ -1298,7 +1428,15 @@ def run_load(
         if previous is not None and previous[2] == 0:
             dbapi.rollback()
             return LoadResult(
-                spec.kind, str(path), previous[0], 0, 0, None, unchanged=True, ignored_columns=hmap.ignored
+                spec.kind,
+                str(path),
+                previous[0],
+                0,
+                0,
+                None,
+                unchanged=True,
+                ignored_columns=hmap.ignored,
+                platform=spec.platform,
             )
 
         ctx = Context(lang=lang, pseudonym=pseudonym, dates=DateCells(), programmes={}, regions={}, register={})
@@ -1397,6 +1535,14 @@ def run_load(
                             raise RowReject(
                                 key_column, "duplicate_key", cells[key_pos], label=hmap.labels[key_column], first=first
                             )
+                except NotPaid as skipped:
+                    not_paid.add(
+                        row_no,
+                        hmap.labels.get(skipped.column, skipped.column),
+                        message("order_not_paid", lang),
+                        mask(skipped.value, None, skipped.column),
+                    )
+                    continue
                 except RowReject as r:
                     if all(is_empty(c) for c in cells):
                         continue  # only spaces or dashes: still a blank row
@@ -1421,7 +1567,13 @@ def run_load(
                 raise
             raise table.on_error() from None
         changes = writer.close() + persons.created
-
+        # the unpaid orders are a fact of the file whatever becomes of the load: listed now
+        paid_not = {"platform": spec.platform, "not_paid": not_paid.count, "not_paid_file": not_paid.finish()}
+        if n_rows == 0 and not_paid.count:
+            # Every order is unpaid: nothing to load and nothing wrong; the list says which.
+            dbapi.rollback()
+            rejects.finish()
+            return LoadResult(spec.kind, str(path), 0, 0, 0, None, ignored_columns=hmap.ignored, **paid_not)
         if n_rows == 0:
             raise UnusableFile(message("no_data_rows", lang, file=file_label))
         rejected = rejects.count
@@ -1430,13 +1582,13 @@ def run_load(
             # (the batch row and meta go with the rollback); the rejects file says why.
             dbapi.rollback()
             result = LoadResult(
-                spec.kind, str(path), n_rows, 0, rejected, rejects.finish(), ignored_columns=hmap.ignored
+                spec.kind, str(path), n_rows, 0, rejected, rejects.finish(), ignored_columns=hmap.ignored, **paid_not
             )
             raise all_rows_rejected(result, rejects.reasons, file_label, lang)
         if strict and rejected:
             dbapi.rollback()
             result = LoadResult(
-                spec.kind, str(path), n_rows, 0, rejected, rejects.finish(), ignored_columns=hmap.ignored
+                spec.kind, str(path), n_rows, 0, rejected, rejects.finish(), ignored_columns=hmap.ignored, **paid_not
             )
             raise StrictRejected(result)
         if changes == 0 and previous is not None:
@@ -1452,6 +1604,7 @@ def run_load(
                 rejects.finish(),
                 unchanged=True,
                 ignored_columns=hmap.ignored,
+                **paid_not,
             )
         cur.execute(
             f"UPDATE batch SET rows = {d.ph}, loaded = {d.ph}, rejected = {d.ph} WHERE id = {d.ph}",
@@ -1472,6 +1625,7 @@ def run_load(
             rejects.finish(),
             ignored_columns=hmap.ignored,
             batch_id=batch_id,
+            **paid_not,
         )
         log.info(
             "loaded %s %s: rows=%d loaded=%d rejected=%d batch=%d",
@@ -1490,6 +1644,7 @@ def run_load(
             except Exception:
                 log.debug("rollback failed", exc_info=True)
         rejects.discard()
+        not_paid.discard()
         raise
     finally:
         table.close()

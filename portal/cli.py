@@ -163,6 +163,8 @@ def load_one(
         )
         if result.rejected:
             print(say("rejects_at", lang, path=result.rejects_file))
+    if output != "json" and result.not_paid:  # a platform's order export: unpaid orders, apart
+        print(say("not_paid_at", lang, count=result.not_paid, path=result.not_paid_file))
     return 0
 
 

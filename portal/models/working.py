@@ -47,6 +47,8 @@ class Programme(WorkingModel, table=True):
     started_on: dt.date
     description_zh: str | None = None
     description_en: str | None = None
+    # fundraising-platform projects whose orders are this programme's gifts: "tencent:237449;…"
+    platform_project_ids: str | None = None
     batch_id: int | None = Field(default=None, foreign_key="batch.id")
 
 
