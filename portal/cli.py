@@ -7,7 +7,9 @@ locale, zh when unsure)."""
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
+import functools
 import json
 import locale
 import os
@@ -338,46 +340,103 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0  # not reached
 
 
-def build_parser(lang_default: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="portal", description="open-figures: load, publish and serve the portal")
-    parser.add_argument("--lang", choices=("zh", "en"), default=lang_default)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="create the stores and the pseudonym key").set_defaults(func=cmd_init)
-    p = sub.add_parser("load", help="load a raw file into the working store")
-    p.add_argument("kind", choices=KINDS)
-    p.add_argument("file")
-    p.add_argument("--sheet")
-    p.add_argument("--strict", action="store_true")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=cmd_load)
-    p = sub.add_parser("publish", help="compute every figure and publish a new release")
-    p.add_argument("--k", type=int)
-    p.add_argument("--as-of")
-    p.add_argument("--note")
-    p.set_defaults(func=cmd_publish)
-    p = sub.add_parser("figures", help="print every cell of a release")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--release")
-    p.set_defaults(func=cmd_figures)
-    p = sub.add_parser("sample", help="write synthetic raw files and run them through load and publish")
-    p.add_argument("--scale", type=int, default=1)
-    p.add_argument("--seed", type=int, default=20231231)
-    p.add_argument("--out")
-    p.add_argument("--if-empty", action="store_true", help="do nothing when a release exists")
-    p.set_defaults(func=cmd_sample)
-    p = sub.add_parser("board-pack", help="write the board pack PDF of a quarter or a year")
-    p.add_argument("--period", required=True, help="a year (2023) or a quarter (2023-Q4)")
-    p.add_argument("--programme", default="all", help="a programme code, or all (default)")
-    p.add_argument("--release", help="a release id (default: the current release)")
-    p.add_argument("--out", required=True, help="where to write the PDF")
-    p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_board_pack)
-    p = sub.add_parser("copy-store", help="a consistent copy of the published SQLite store, for a replica")
-    p.add_argument("--out", required=True, help="the file to write (e.g. /srv/replica/portal.db)")
-    p.set_defaults(func=cmd_copy_store)
-    p = sub.add_parser("serve", help="start the portal")
-    p.add_argument("--port", type=int, default=8501)
-    p.set_defaults(func=cmd_serve)
+def help_lang(argv: list[str] | None, default: str) -> str:
+    """The language of ``--help``: ``--lang`` wherever argv has it (argparse reads it only after
+    the parser, and with it every help text, is built), else the default."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", nargs="?")
+    known, _ = pre.parse_known_args(argv)
+    return known.lang if known.lang in ("zh", "en") else default
+
+
+@cache
+def _help_values() -> dict[str, object]:
+    # read only when help is printed: portal.suppress brings pandas, which most commands do not need
+    from portal import suppress
+
+    return {"k_default": get_settings().k, "min_k": suppress.MIN_K, "max_k": suppress.MAX_K}
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout, with its own words ("usage:") in the help language."""
+
+    def __init__(self, prog: str, *, lang: str, **kwargs):
+        super().__init__(prog, **kwargs)
+        self._lang = lang
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, say("help_usage", self._lang) if prefix is None else prefix)
+
+    def _expand_help(self, action):
+        action = copy.copy(action)
+        vars(action).update(_help_values())
+        return super()._expand_help(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse in the help language: its own words (usage, section titles, -h, the error line)
+    come from cli_messages.toml; the detail of an error stays argparse's English."""
+
+    def __init__(self, *args, lang: str, **kwargs):
+        formatter = functools.partial(_HelpFormatter, lang=lang)
+        super().__init__(*args, formatter_class=formatter, add_help=False, **kwargs)
+        self.lang = lang
+        self._positionals.title = say("help_positionals", lang)
+        self._optionals.title = say("help_options", lang)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=say("help_help", lang))
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, say("help_error", self.lang, prog=self.prog, message=message) + "\n")
+
+
+def build_parser(lang_default: str, help_language: str | None = None) -> argparse.ArgumentParser:
+    """Every command and option described in ``help_language`` (default: ``lang_default``), from
+    the help_* texts of reference/cli_messages.toml."""
+    lang = help_language or lang_default
+
+    def h(key: str) -> str:
+        return say(f"help_{key}", lang)
+
+    parser = _Parser(prog="portal", description=h("portal"), epilog=h("epilog"), lang=lang)
+    parser.add_argument("--lang", choices=("zh", "en"), default=lang_default, help=h("lang"))
+    sub = parser.add_subparsers(dest="command", required=True, title=h("commands"))
+
+    def command(name: str, func) -> argparse.ArgumentParser:
+        key = name.replace("-", "_")
+        p = sub.add_parser(name, help=h(key), description=h(key), lang=lang)
+        p.set_defaults(func=func)
+        return p
+
+    command("init", cmd_init)
+    p = command("load", cmd_load)
+    p.add_argument("kind", choices=KINDS, help=h("load_kind"))
+    p.add_argument("file", help=h("load_file"))
+    p.add_argument("--sheet", metavar="NAME", help=h("load_sheet"))
+    p.add_argument("--strict", action="store_true", help=h("load_strict"))
+    p.add_argument("--format", choices=("text", "json"), default="text", help=h("load_format"))
+    p = command("publish", cmd_publish)
+    p.add_argument("--k", type=int, metavar="N", help=h("publish_k"))
+    p.add_argument("--as-of", metavar="DATE", help=h("publish_as_of"))
+    p.add_argument("--note", metavar="TEXT", help=h("publish_note"))
+    p = command("figures", cmd_figures)
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help=h("figures_format"))
+    p.add_argument("--release", metavar="ID", help=h("release"))
+    p = command("sample", cmd_sample)
+    p.add_argument("--scale", type=int, default=1, metavar="N", help=h("sample_scale"))
+    p.add_argument("--seed", type=int, default=20231231, metavar="S", help=h("sample_seed"))
+    p.add_argument("--out", metavar="DIR", help=h("sample_out"))
+    p.add_argument("--if-empty", action="store_true", help=h("sample_if_empty"))
+    p = command("board-pack", cmd_board_pack)
+    p.add_argument("--period", required=True, help=h("board_pack_period"))
+    p.add_argument("--programme", default="all", metavar="CODE", help=h("board_pack_programme"))
+    p.add_argument("--release", metavar="ID", help=h("release"))
+    p.add_argument("--out", required=True, metavar="FILE", help=h("board_pack_out"))
+    p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help=h("board_pack_lang"))
+    p = command("copy-store", cmd_copy_store)
+    p.add_argument("--out", required=True, metavar="FILE", help=h("copy_store_out"))
+    p = command("serve", cmd_serve)
+    p.add_argument("--port", type=int, default=8501, help=h("serve_port"))
     return parser
 
 
@@ -387,7 +446,8 @@ LOCK_WAIT_S = float(os.environ.get("PORTAL_LOCK_WAIT_S", "120"))
 
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
-    args = build_parser(default_lang(settings)).parse_args(argv)
+    lang = default_lang(settings)
+    args = build_parser(lang, help_lang(argv, lang)).parse_args(argv)
     try:
         return _run(args, settings)
     except CliError as exc:
