@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run run-postgres test install install-dev lint format sample serve bench bench-quick clean-data screenshots
+.PHONY: run run-postgres test install install-dev lint format sample serve bench bench-quick clean-data screenshots docs
 
 $(BIN)/portal: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,10 @@ screenshots: install-dev
 	$(BIN)/portal init >/dev/null
 	$(BIN)/portal sample --if-empty >/dev/null
 	$(BIN)/python -m tools.screenshots --all --store "$$($(BIN)/python -c 'from portal.settings import get_settings; print(get_settings().published_store_url)')"
+
+## make docs: rewrite docs/figures.md and the generated tables of docs/*.md from the code (tools/docs.py)
+docs: install
+	$(BIN)/python -m tools.docs
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -410,8 +410,8 @@ def build_parser(lang_default: str, help_language: str | None = None) -> argpars
 
     command("init", cmd_init)
     p = command("load", cmd_load)
-    p.add_argument("kind", choices=KINDS, help=h("load_kind"))
-    p.add_argument("file", help=h("load_file"))
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help=h("load_kind"))
+    p.add_argument("file", metavar="FILE", help=h("load_file"))
     p.add_argument("--sheet", metavar="NAME", help=h("load_sheet"))
     p.add_argument("--strict", action="store_true", help=h("load_strict"))
     p.add_argument("--format", choices=("text", "json"), default="text", help=h("load_format"))
