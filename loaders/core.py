@@ -316,7 +316,8 @@ class DateCells:
 
 # --------------------------------------------------------------------------- amounts
 _AMOUNT = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?$")
-_AMOUNT_STRIP = re.compile(r"^(?:¥|RMB|CNY|人民币)|元$|RMB$|CNY$", re.IGNORECASE)
+# a currency sign, code or word around an amount (staff files, and donors on the receipt page)
+CURRENCY_MARKS = re.compile(r"^(?:¥|RMB|CNY|人民币)|元$|RMB$|CNY$", re.IGNORECASE)
 _FEN = Decimal("0.01")
 
 
@@ -347,7 +348,7 @@ def parse_amount(value: Any) -> int:
     if s[:1] in "+-" and s:
         sign, s = s[0], s[1:]
     for _ in range(2):
-        s = _AMOUNT_STRIP.sub("", s).strip()
+        s = CURRENCY_MARKS.sub("", s).strip()
     m = _AMOUNT.match(sign + s) if s and s[:1] not in "+-" else None
     if not m or not (m.group(2) or m.group(3)):
         raise ValueError("bad_amount")

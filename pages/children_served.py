@@ -13,26 +13,25 @@ if ui.coverage_notes(FIGURES):
     ui.headline_row(frame, FIGURES, where=where)
 
     if ctx.has("children_served"):
-        st.header(t("children.people_times", ctx.lang))
         ui.trend_block(
             frame,
             ["children_served", "child_times"],
             key="children_trend",
             title=t("children.people_times", ctx.lang),
             where=where,
+            heading=True,
         )
     if ui.present(("children_in_care", "children_served")):
-        st.header(t("children.care_vs_served", ctx.lang))
         ui.trend_block(
             frame,
             ["children_in_care", "children_served"],
             key="care_vs_served",
             title=t("children.care_vs_served", ctx.lang),
             where=where,
+            heading=True,
         )
 
     if ctx.has("children_served"):
-        st.header(t("children.by_region", ctx.lang))
         ui.bar_block(
             frame,
             "children_served",
@@ -40,6 +39,7 @@ if ui.coverage_notes(FIGURES):
             key="children_region",
             title=t("children.by_region", ctx.lang),
             rank=True,
+            heading=True,
         )
     left, right = st.columns(2)
     with left:

@@ -25,7 +25,6 @@ if ui.coverage_notes(FIGURES):
             frame, "children_served", "stage", key="stage_children", title=t("stage.children", ctx.lang), where=where
         )
 
-    st.header(t("stage.average", ctx.lang))
     avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
     ui.chart_block(
         lambda: charts.stage_average(
@@ -40,6 +39,7 @@ if ui.coverage_notes(FIGURES):
         key="stage_average",
         caption=t("chart.description_stage", ctx.lang, programme=ctx.programme_name(), period=ctx.period_name()),
         dimension="stage",
+        heading=t("stage.average", ctx.lang),
     )
 
     st.header(t("stage.region_table", ctx.lang))
@@ -59,4 +59,5 @@ if ui.coverage_notes(FIGURES):
         table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
         st.dataframe(table, width="stretch")
         st.caption(t("stage.region_table_note", ctx.lang))
-        ui.downloads_only(cross, key="stage_region")
+        with ui.downloads_menu("stage_region"):
+            ui.downloads_only(cross, key="stage_region")

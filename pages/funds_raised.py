@@ -15,19 +15,18 @@ if ui.coverage_notes(FIGURES[:3]):
     frame, keys = ui.page_cells(FIGURES)
     ui.headline_row(frame, FIGURES[:3])
 
-    st.header(t("funds.by_time", ctx.lang))
-    ui.trend_block(frame, ["funds_raised"], key="raised_trend", title=t("funds.by_time", ctx.lang))
+    ui.trend_block(frame, ["funds_raised"], key="raised_trend", title=t("funds.by_time", ctx.lang), heading=True)
 
-    left, right = st.columns(2)
-    with left:
-        ui.bar_block(frame, "funds_raised", "channel", key="raised_channel", title=t("funds.by_channel", ctx.lang))
-    with right:
-        ui.bar_block(
-            frame, "funds_raised", "donor_type", key="raised_donor_type", title=t("funds.by_donor_type", ctx.lang)
-        )
+    # pairs of charts are tabs: one chart's height on a phone, where columns stack
+    breakdowns = (
+        ("channel", "raised_channel", "funds.by_channel"),
+        ("donor_type", "raised_donor_type", "funds.by_donor_type"),
+    )
+    for tab, (by, key, title) in zip(st.tabs([t(b[2], ctx.lang) for b in breakdowns]), breakdowns, strict=True):
+        with tab:
+            ui.bar_block(frame, "funds_raised", by, key=key, title=t(title, ctx.lang), titled=False)
 
     if ctx.has("funds_disbursed"):
-        st.header(t("funds.raised_vs_disbursed", ctx.lang))
         view = charts.over_time(frame, "funds_raised", keys)
         view = pd.concat([view, charts.over_time(frame, "funds_disbursed", keys)], ignore_index=True)
         ui.chart_block(
@@ -37,11 +36,18 @@ if ui.coverage_notes(FIGURES[:3]):
             caption=t("chart.description_pair", ctx.lang, programme=ctx.programme_name(),
                       figures=" / ".join(dict.fromkeys(charts.annotate(view, None, ctx.lang, ctx.k)["figure_name"]))),
             dimension=None,
+            heading=t("funds.raised_vs_disbursed", ctx.lang),
         )  # fmt: skip
     if ui.present(("balance", "disbursement_rate")):
         m1, m2 = st.columns(2)
         ui.metric(frame, "balance", container=m1)
         ui.metric(frame, "disbursement_rate", container=m2)
-        ui.trend_block(frame, ["balance"], key="balance_trend", title=t("funds.balance_rate", ctx.lang))
-        ui.trend_block(frame, ["disbursement_rate"], key="rate_trend", title=t("funds.balance_rate", ctx.lang))
+        trends = (
+            ("balance", "balance_trend", "funds.balance_trend"),
+            ("disbursement_rate", "rate_trend", "funds.rate_trend"),
+        )
+        trends = tuple(trend for trend in trends if ctx.has(trend[0]))
+        for tab, (figure, key, title) in zip(st.tabs([t(x[2], ctx.lang) for x in trends]), trends, strict=True):
+            with tab:
+                ui.trend_block(frame, [figure], key=key, title=t(title, ctx.lang), titled=False)
         st.caption(t("funds.to_date_note", ctx.lang))

@@ -18,7 +18,12 @@ if ui.coverage_notes(FIGURES[:2]):
     left, right = st.columns(2)
     with left:
         ui.bar_block(
-            frame, "volunteer_hours", "region", key="hours_region", title=t("volunteers.by_region", ctx.lang), rank=True
+            frame,
+            "volunteer_hours",
+            "region",
+            key="hours_region",
+            title=t("volunteers.hours_by_region", ctx.lang),
+            rank=True,
         )
     with right:
         ui.bar_block(
@@ -26,7 +31,7 @@ if ui.coverage_notes(FIGURES[:2]):
             "volunteers_active",
             "region",
             key="active_region",
-            title=t("volunteers.by_region", ctx.lang),
+            title=t("volunteers.active_by_region", ctx.lang),
             rank=True,
         )
     left, right = st.columns(2)

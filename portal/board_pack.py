@@ -261,8 +261,10 @@ def _headlines(doc: _Document):
     doc.add_page()
     doc.heading(t("board.headlines", lang))
     frame = boards.headline_frame(board, lang)
-    widths = (52, 30, 30, 30, 22, 30, 30, 22)[: len(frame.columns)]
-    doc.grid(list(frame.columns), frame.values.tolist(), widths, size=10)
+    # the page's whole width: an amount in CNY with its sign ("+CNY 5,984,341.51") on one line
+    widths = (40, 37, 37, 37, 21, 37, 37, 21)[: len(frame.columns)]
+    widths = tuple(w * doc.epw / sum(widths) for w in widths)
+    doc.grid(list(frame.columns), frame.values.tolist(), widths, size=9)
     for sentence in boards.no_payments(board, lang):
         doc.paragraph(sentence, 9, color=MUTED)
     doc.add_page()  # the changes on a page of their own: two lists of five fit beside nothing else

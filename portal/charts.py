@@ -24,7 +24,22 @@ TABLEAU10 = (
 )  # fmt: skip
 SINGLE = "#0072B2"
 WITHHELD_GREY = "#6B6B6B"  # 5:1 on the page background, as text needs (WCAG AA)
+SPARKLINE_PX = 56
+CHART_PADDING = {"top": 8, "left": 6, "right": 6, "bottom": 5}
 GUIDE_TEXT = "#565B66"  # axis and legend text, 6.5:1 (Streamlit's chart theme draws them at 3.6:1)
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of ``#RRGGBB``."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _ink(background: str) -> str:
+    """Black or white, whichever has the higher contrast on ``background`` (WCAG)."""
+    light = _luminance(background)
+    return "#000000" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "#FFFFFF"
 
 
 def palette(n: int) -> tuple[str, ...]:
@@ -103,8 +118,10 @@ def _aria(data: pd.DataFrame, published: bool) -> bool:
 
 
 def _described(chart, title: str, description: str | None):
-    """The chart's text alternative: vega-embed sets it as the aria-label of the chart."""
-    return chart.properties(description=description or title)
+    """The chart's text alternative: vega-embed sets it as the aria-label of the chart; and
+    room round the plot for a CJK title's and axis title's full line height (it passed the
+    frame by 3-5 px and was cut)."""
+    return chart.properties(description=description or title, padding=CHART_PADDING)
 
 
 def _axis(**kwargs) -> alt.Axis:
@@ -132,15 +149,42 @@ def _tooltip(lang: str, figure: str) -> list:
     ]
 
 
-def _axis_title(figure: str, lang: str) -> str:
+def _axis_title(figure: str, lang: str, unit: str | None = None) -> str:
+    """The figure's name with the unit its axis reads in (``unit``: a money axis's 万元)."""
     fig = BY_KEY[figure]
-    if fig.name(lang).endswith(("）", ")")):  # 惠及儿童（人） already names its unit
-        return fig.name(lang)
-    return (
-        f"{fig.name(lang)}（{t(f'unit.{fig.unit}', lang)}）"
-        if lang == "zh"
-        else f"{fig.name(lang)} ({t(f'unit.{fig.unit}', lang)})"
+    unit = unit or t(f"unit.{fig.unit}", lang)
+    name = fig.name(lang)
+    if name.endswith(("）", ")")):  # 惠及儿童（人） already names its unit
+        return name
+    return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
+
+
+def _shared_title(figures: list[str], lang: str) -> str:
+    """The value axis title of several figures: what they share (金额 for raised and
+    disbursed, then its unit), else their units side by side (人 / 人次)."""
+    units = list(dict.fromkeys(BY_KEY[f].unit for f in figures))
+    if units == ["yuan"]:
+        return t("unit_name.yuan", lang)
+    return " / ".join(t(f"unit.{u}", lang) for u in units)
+
+
+def _value_axis(figure: str, values, lang: str, *, title: str | None = None, **kwargs) -> alt.Axis:
+    """An axis that reads in the unit of the labels beside it: a money axis of 4,000,000 yuan
+    is "400" under "（万元）" in Chinese (``formatting.money_scale``), CNY in English."""
+    if BY_KEY[figure].unit == "fraction":  # a rate reads 25% on its axis, as beside it
+        return _axis(title=BY_KEY[figure].name(lang) if title is None else title, format=".0%", **kwargs)
+    if BY_KEY[figure].unit != "yuan":
+        return _axis(title=_axis_title(figure, lang) if title is None else title, **kwargs)
+    top = max((abs(float(v)) for v in values if v is not None and v == v), default=0.0)
+    divisor, unit = formatting.money_scale(top, lang)
+    if divisor != 1:
+        kwargs["labelExpr"] = f"format(datum.value / {int(divisor)}, ',')"
+    name = (
+        _axis_title(figure, lang, unit)
+        if title is None
+        else (f"{title}（{unit}）" if lang == "zh" else f"{title} ({unit})")
     )
+    return _axis(title=name, **kwargs)
 
 
 def bar(
@@ -172,24 +216,37 @@ def bar(
     bars = (
         base.mark_bar(aria=_aria(data, True))
         .encode(
-            x=alt.X("value:Q", title=_axis_title(figure, lang), axis=_axis()),
+            x=alt.X("value:Q", axis=_value_axis(figure, data["value"], lang)),
             y=y,
             color=alt.Color("label:N", scale=scale, legend=None),
             tooltip=_tooltip(lang, figure),
         )
         .transform_filter("datum.status === 'published'")
     )
+    # a long bar carries its value inside its end, in the ink that reads on its colour; a short
+    # one beside it: a label past the longest bar ran off a phone's edge
+    long_from = 0.6 * float(data["value"].max()) if data["value"].notna().any() else 0.0
+    data["ink"] = [_ink(colors.get(c, SINGLE)) for c in data[dimension]]
+    inside = (
+        base.mark_text(align="right", dx=-4, fontSize=11)
+        .encode(
+            x=alt.X("value:Q"), y=y, text="text:N", color=alt.Color("ink:N", scale=None), tooltip=_tooltip(lang, figure)
+        )
+        .transform_filter(f"datum.status === 'published' && datum.value >= {long_from} && datum.value > 0")
+    )
     values = (
         base.mark_text(align="left", dx=3, fontSize=11)
         .encode(x=alt.X("value:Q"), y=y, text="text:N", tooltip=_tooltip(lang, figure))
-        .transform_filter("datum.status === 'published'")
+        .transform_filter(f"datum.status === 'published' && !(datum.value >= {long_from} && datum.value > 0)")
     )
     hidden = (
         base.mark_text(align="left", dx=3, fontStyle="italic", color=WITHHELD_GREY, fontSize=11)
         .encode(x=alt.datum(0), y=y, text="text:N", tooltip=_tooltip(lang, figure))
         .transform_filter("datum.status !== 'published'")
     )
-    chart = alt.layer(bars, values, hidden, data=data).properties(title=title, height=alt.Step(24), width="container")
+    chart = alt.layer(bars, inside, values, hidden, data=data).properties(
+        title=title, height=alt.Step(24), width="container"
+    )
     return _described(chart, title, description)
 
 
@@ -216,15 +273,19 @@ def trend(
         "period:O",
         sort=list(dict.fromkeys(data["period"])),
         title=None,
-        axis=None if small else _axis(labelAngle=-45),
+        axis=None if small else _axis(labelAngle=_period_angle(data["period"])),
     )
-    y_title = None if small else (_axis_title(figures[0], lang) if len(figures) == 1 else None)
+    y_title = None if len(figures) == 1 else _shared_title(figures, lang)
     base = alt.Chart(data)
     # a withheld period is a gap in the line (invalid=None would draw it at zero)
     point = {"aria": _aria(data, True)} if not small else False  # no period published: no points
     line = base.mark_line(point=point, invalid="break-paths-show-domains").encode(
         x=x,
-        y=alt.Y("value:Q", title=y_title, axis=None if small else _axis(), scale=alt.Scale(zero=not small)),
+        y=alt.Y(
+            "value:Q",
+            axis=None if small else _value_axis(figures[0], data["value"], lang, title=y_title),
+            scale=alt.Scale(zero=not small),
+        ),
         color=color,
         tooltip=_tooltip(lang, figures[0]),
     )
@@ -233,8 +294,20 @@ def trend(
         .encode(x=x, y=alt.datum(0), tooltip=_tooltip(lang, figures[0]))
         .transform_filter("datum.status !== 'published'")
     )
-    chart = alt.layer(line, gaps, data=data).properties(title=title, width="container", height=70 if small else 260)
+    if small:
+        # a card's sparkline: no title (the card names the figure; a title inside 70 px left the
+        # plot 0 px tall, a flat line) and no zero floor (every headline is published, so
+        # there are no gaps to mark at zero), so 673 -> 971 reads as a rise
+        chart = alt.layer(line, data=data).properties(width="container", height=SPARKLINE_PX)
+        return _described(chart, title, description)
+    chart = alt.layer(line, gaps, data=data).properties(title=title, width="container", height=220)
     return _described(chart, title, description)
+
+
+def _period_angle(period_keys) -> int:
+    """Period labels stand upright when a phone's width holds them side by side (a few years),
+    and slant when there are many (quarters, months)."""
+    return 0 if len(set(period_keys)) <= 6 else -45
 
 
 def grouped(
@@ -244,7 +317,12 @@ def grouped(
     data = annotate(cells_over_time, None, lang, k)
     data["label"] = data["figure_name"]
     names = list(dict.fromkeys(data["figure_name"]))
-    x = alt.X("period:O", sort=list(dict.fromkeys(data["period"])), title=None, axis=_axis(labelAngle=-45))
+    x = alt.X(
+        "period:O",
+        sort=list(dict.fromkeys(data["period"])),
+        title=None,
+        axis=_axis(labelAngle=_period_angle(data["period"])),
+    )
     color = alt.Color(
         "figure_name:N",
         scale=alt.Scale(domain=names, range=list(palette(len(names)))),
@@ -255,8 +333,11 @@ def grouped(
         base.mark_bar(aria=_aria(data, True))
         .encode(
             x=x,
-            xOffset="figure_name:N",
-            y=alt.Y("value:Q", title=t("unit.yuan", lang), axis=_axis()),
+            xOffset=alt.XOffset("figure_name:N", sort=names),  # side by side in the legend's order
+            y=alt.Y(
+                "value:Q",
+                axis=_value_axis(data["figure"].iloc[0], data["value"], lang, title=t("unit_name.yuan", lang)),
+            ),
             color=color,
             tooltip=_tooltip(lang, data["figure"].iloc[0] if len(data) else "funds_raised"),
         )
@@ -264,10 +345,15 @@ def grouped(
     )
     hidden = (
         base.mark_point(shape="cross", color=WITHHELD_GREY, aria=_aria(data, False))
-        .encode(x=x, xOffset="figure_name:N", y=alt.datum(0), tooltip=_tooltip(lang, "funds_raised"))
+        .encode(
+            x=x,
+            xOffset=alt.XOffset("figure_name:N", sort=names),
+            y=alt.datum(0),
+            tooltip=_tooltip(lang, "funds_raised"),
+        )
         .transform_filter("datum.status !== 'published'")
     )
-    chart = alt.layer(bars, hidden, data=data).properties(title=title, width="container", height=280)
+    chart = alt.layer(bars, hidden, data=data).properties(title=title, width="container", height=240)
     return _described(chart, title, description)
 
 
@@ -308,7 +394,7 @@ def stage_average(
     y = alt.Y("label:N", sort=order, title=None, axis=_axis())
     # room to the right of the longest bar or tick, so a tick at the end is not cut in half
     top = max([*data["value"].dropna(), *ticks["standard"], 1.0]) * 1.08
-    x = alt.X("value:Q", title=_axis_title("average_per_child", lang), axis=_axis(), scale=alt.Scale(domain=[0, top]))
+    x = alt.X("value:Q", axis=_value_axis("average_per_child", [top], lang), scale=alt.Scale(domain=[0, top]))
     standard_name = t("chart.standard" if per_year == 1 else "chart.standard_share", lang, n=per_year or 1)
     bars = (
         alt.Chart()

@@ -1,8 +1,11 @@
 """Numbers, money, dates and periods as a reader of each language expects them (Babel).
 
-The one place where a published value becomes text: ``551.75万元`` / ``1.71亿元`` in Chinese
-from 10,000 / 100,000,000 yuan, ``¥5,517,500`` in English; withheld cells read "少于K人" /
-"fewer than K", never 0 or blank."""
+The one place where a published value becomes text, for pages, charts, tables, exports, the
+board and its pack. Each unit has a fixed number of decimals (money always two):
+``1,234.50元`` / ``551.75万元`` / ``1.71亿元`` in Chinese from 10,000 / 100,000,000 yuan, with
+separators in the number; ``CNY 5,517,500.00`` in English (a bare "¥" reads as yen). Withheld
+cells read "少于K人" / "fewer than K", never 0 or blank. Chart axes take their scale and unit
+title from ``money_scale``, so an axis reads in the unit of the labels beside it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import datetime as dt
 import math
 
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from portal import periods
 from portal.figures import BY_KEY
@@ -30,22 +33,37 @@ def _missing(value) -> bool:
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
-    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    """A count or a measure with exactly ``decimals`` places (the figure declares them), so
+    18,081.0 hours stands beside 7.5 hours, not 18,081 beside 7.5."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_locale(lang))
 
 
+MONEY_FORMAT = "#,##0.00"  # yuan and 万元/亿元 alike: two decimals, so 2.20万元 stands beside 8.76万元
+# en: the ISO code, not "¥" (yen shares the sign); a no-break space keeps code and number together
+EN_MONEY_FORMAT = "¤¤\u00a0" + MONEY_FORMAT
+
+
+def money_scale(magnitude: float, lang: str) -> tuple[float, str]:
+    """(divisor, unit) a Chinese reader expects for an amount of this size: 亿元 from 100,000,000,
+    万元 from 10,000, else 元. English keeps whole yuan, in CNY."""
+    if norm_lang(lang) != "zh":
+        return 1.0, "CNY"
+    # decided on the amount as it will read (two decimals of the smaller unit), so 9,999.996
+    # is 1.00万元, not "10,000.00元"
+    if round(abs(magnitude) / WAN, 2) >= YI // WAN:
+        return float(YI), "亿元"
+    if round(abs(magnitude), 2) >= WAN:
+        return float(WAN), "万元"
+    return 1.0, "元"
+
+
 def money(value: float, lang: str) -> str:
-    """Yuan: 万元/亿元 in Chinese above their thresholds, ¥ with thousands separators in English."""
-    lang = norm_lang(lang)
-    if lang == "zh":
-        magnitude = abs(value)
-        if magnitude >= YI:
-            return format_decimal(value / YI, format="0.##", locale="zh_CN") + "亿元"
-        if magnitude >= WAN:
-            return format_decimal(value / WAN, format="0.##", locale="zh_CN") + "万元"
-        return format_decimal(value, format="#,##0.##", locale="zh_CN") + "元"
-    text = format_decimal(abs(value), format="#,##0.00" if value != round(value) else "#,##0", locale="en_GB")
-    return ("-¥" if value < 0 else "¥") + text
+    """Yuan, two decimals: 万元/亿元 in Chinese above their thresholds, CNY in English."""
+    if norm_lang(lang) == "zh":
+        divisor, unit = money_scale(value, "zh")
+        return format_decimal(value / divisor, format=MONEY_FORMAT, locale="zh_CN") + unit
+    return format_currency(value, "CNY", format=EN_MONEY_FORMAT, locale="en_GB", currency_digits=False)
 
 
 def percent(value: float, lang: str) -> str:

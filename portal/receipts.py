@@ -22,8 +22,11 @@ def normalise_receipt_no(text: str) -> str:
 
 
 def amount_to_fen(text: str) -> int | None:
-    """What a donor types (``100``, ``1,234.50``, ``¥88``, ``88元``) in fen, or None."""
-    cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").lstrip("¥").rstrip("元").strip()
+    """What a donor types (``100``, ``1,234.50``, ``¥88``, ``CNY 88``, ``88元``) in fen, or None."""
+    from loaders.core import CURRENCY_MARKS
+
+    cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "")
+    cleaned = CURRENCY_MARKS.sub("", cleaned).strip()
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

@@ -692,6 +692,7 @@ def chart_block(
     caption: str,
     dimension: str | None,
     total_note: bool = False,
+    heading: str | None = None,
 ) -> None:
     """A chart with its text description, table twin and CSV/XLSX of exactly this view.
     ``chart`` may be a function building it: it is then called only when the view is new."""
@@ -699,25 +700,42 @@ def chart_block(
         _identity(context(), key),
         lambda: _draw(chart, view, caption=caption, dimension=dimension, total_note=total_note),
     )
-    show(drawn, key=key)
+    show(drawn, key=key, heading=heading)
 
 
-def show(drawn: Drawn | str | None, *, key: str) -> None:
-    """Draw a chart block built by ``_draw``; a chart with nothing to draw is a sentence."""
+def show(drawn: Drawn | str | None, *, key: str, heading: str | None = None, titled: bool = True) -> None:
+    """Draw a chart block built by ``_draw``; a chart with nothing to draw is a sentence.
+    ``heading``: the block's section heading, which then stands for the chart's title on the
+    page (the same words twice, heading and title, read as a stutter; exports keep the title).
+    ``titled=False``: something else names the chart on the page (a tab's label)."""
     ctx = context()
+    if heading:
+        st.header(heading)
     if drawn is None or isinstance(drawn, str):
         st.info(drawn or t("notice.no_data_view", ctx.lang))
         return
-    _chart(drawn)
+    _chart(drawn, titled=titled and not heading)
     st.caption(markdown_text(drawn.caption))  # it names the programme: text, not markup
-    _table_twin(drawn)
-    downloads_only(drawn.view, key=key)
-    chart_exports(drawn.spec, key=key, title=drawn.title)
+    # the table twin and ONE downloads control side by side, a row even on a phone (four
+    # full-width buttons under every chart made the funds page 4,967 px tall at 390 px)
+    with st.container(horizontal=True, gap="small", vertical_alignment="top"):
+        _table_twin(drawn)
+        with downloads_menu(key):
+            downloads_only(drawn.view, key=key)
+            chart_exports(drawn.spec, key=key, title=drawn.title)
 
 
-def _chart(drawn: Drawn) -> None:
+def downloads_menu(key: str):
+    """The one control that holds a view's downloads (CSV, Excel, PNG, SVG): a popover."""
+    return st.popover(t("chart.downloads", context().lang), icon=":material/download:", key=f"downloads_{key}")
+
+
+def _chart(drawn: Drawn, *, titled: bool = True) -> None:
     # the datasets go as the Arrow IPC built once in _draw (Streamlit sends bytes as they are)
-    st.vega_lite_chart({**drawn.spec, "datasets": dict(drawn.arrow)}, width="stretch")
+    spec = {**drawn.spec, "datasets": dict(drawn.arrow)}
+    if not titled:
+        spec.pop("title", None)
+    st.vega_lite_chart(spec, width="stretch")
 
 
 def _table_twin(drawn: Drawn) -> None:
@@ -727,7 +745,7 @@ def _table_twin(drawn: Drawn) -> None:
 
 def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     """CSV and XLSX buttons holding exactly the cells of ``view`` (the same export as
-    ``portal figures``)."""
+    ``portal figures``), one under the other (they live in ``downloads_menu``)."""
     ctx = context()
     columns = list(queries.CELL_COLUMNS)
     raw = view if list(view.columns) == columns else view[columns]
@@ -736,9 +754,8 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     # the files are built on click, on another thread where st.session_state is not
     # reachable: everything they need is resolved here, in the script run
     url, release, lang = _url(), ctx.release, ctx.lang
-    left, right = st.columns(2)
     _download(
-        left,
+        st,
         t("chart.download_csv", ctx.lang),
         lambda: downloads.csv_bytes(raw, _labels(url, release["id"])),
         file_name=f"{name}.csv",
@@ -747,7 +764,7 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
         width="stretch",
     )
     _download(
-        right,
+        st,
         t("chart.download_xlsx", ctx.lang),
         lambda: downloads.xlsx_bytes(raw, _labels(url, release["id"]), release=release, lang=lang, view=view_name),
         file_name=f"{name}.xlsx",
@@ -771,14 +788,29 @@ def figure_name(figure: str) -> str:
 
 
 def bar_block(
-    frame: pd.DataFrame, figure: str, by: str, *, key: str, title: str, where: dict | None = None, rank=False
+    frame: pd.DataFrame,
+    figure: str,
+    by: str,
+    *,
+    key: str,
+    title: str,
+    where: dict | None = None,
+    rank=False,
+    heading: bool = False,
+    titled: bool = True,
 ):
     """Bars of a breakdown of the chosen period, with everything chart_block adds; nothing for
     a figure the programme does not have (the page says so once, in ``coverage_notes``)."""
     ctx = context()
     if not ctx.has(figure):
         return
-    show(_per_view(_identity(ctx, key), lambda: _bar(frame, figure, by, title=title, where=where, rank=rank)), key=key)
+    drawn = _per_view(_identity(ctx, key), lambda: _bar(frame, figure, by, title=title, where=where, rank=rank))
+    show(drawn, key=key, heading=title if heading else None, titled=titled)
+
+
+def lower_in_sentence(name: str, lang: str) -> str:
+    """A label inside an English sentence ("by donation channel"); Chinese has no case."""
+    return name[:1].lower() + name[1:] if lang == "en" and not name[1:2].isupper() else name
 
 
 def _bar(
@@ -792,6 +824,15 @@ def _bar(
         return None
     if (view["status"] == "published").all() and (view["value"] == 0).all():
         return t("chart.all_zero", ctx.lang, figure=BY_KEY[figure].name(ctx.lang), period=ctx.period_name())
+    if not (view["status"] == "published").any():  # bars with no bar: an axis of 0.000000
+        return t(
+            "chart.all_withheld",
+            ctx.lang,
+            figure=BY_KEY[figure].name(ctx.lang),
+            dimension=lower_in_sentence(charts.vocab_name(by, ctx.lang), ctx.lang),
+            period=ctx.period_name(),
+            n=len(view),
+        )
     colors = ctx.region_colors() if by == "region" else None
     chart = charts.bar(view, figure, by, ctx.lang, ctx.k, title=title, names=ctx.names, colors=colors, rank=rank)
     withheld = int((view["status"] != "published").sum())
@@ -808,12 +849,22 @@ def _bar(
     return _draw(chart, view, caption=caption, dimension=by, total_note=withheld > 0)
 
 
-def trend_block(frame: pd.DataFrame, figures: list[str], *, key: str, title: str, where: dict | None = None):
+def trend_block(
+    frame: pd.DataFrame,
+    figures: list[str],
+    *,
+    key: str,
+    title: str,
+    where: dict | None = None,
+    heading: bool = False,
+    titled: bool = True,
+):
     """A trend of the figures the programme has (none: nothing is drawn)."""
     ctx = context()
     if not present(figures):
         return
-    show(_per_view(_identity(ctx, key), lambda: _trend(frame, figures, title=title, where=where)), key=key)
+    drawn = _per_view(_identity(ctx, key), lambda: _trend(frame, figures, title=title, where=where))
+    show(drawn, key=key, heading=title if heading else None, titled=titled)
 
 
 def _trend(frame: pd.DataFrame, figures: list[str], *, title: str, where: dict | None) -> Drawn | None:
@@ -996,9 +1047,8 @@ def chart_exports(chart, *, key: str, title: str) -> None:
     )
     name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
     w, h = CHART_EXPORT_PX
-    left, right = st.columns(2)
     _download(
-        left,
+        st,
         t("export.download_png", ctx.lang),
         lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
         file_name=f"{name}.png",
@@ -1007,7 +1057,7 @@ def chart_exports(chart, *, key: str, title: str) -> None:
         width="stretch",
     )
     _download(
-        right,
+        st,
         t("export.download_svg", ctx.lang),
         lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
         file_name=f"{name}.svg",

@@ -93,7 +93,8 @@ def _shown(document: dict, figure: str, period: str, lang: str, k: int, **dims) 
     not exist, words (a ratio over zero, a period not reported), never a dash or a zero."""
     cell = _total(document, figure, period, **dims)
     if cell is not None:
-        return formatting.cell(cell["figure"], cell["value"], cell["status"], lang, k, reason=cell["reason"])
+        text = formatting.cell(cell["figure"], cell["value"], cell["status"], lang, k, reason=cell["reason"])
+        return text.replace("\u00a0", " ")  # pdftotext reads CNY's no-break space as a space
     ratio = BY_KEY[figure].ratio
     if ratio and _total(document, ratio[1], period, **dims) is not None:
         return t(f"cell.no_denominator.{figure}", lang)

@@ -31,7 +31,7 @@ def server(sample_store):
         engine = sample_store.published
         release = queries.current_release(engine=engine)
         coverage = queries.programme_coverage(engine=engine, release_id=release.id, as_of=release.as_of)
-        yield {"base": base, "chromium": chromium, "release": release, "coverage": coverage}
+        yield {"base": base, "chromium": chromium, "release": release, "coverage": coverage, "engine": engine}
 
 
 def _bad_words(lang: str, k: int) -> set[str]:
@@ -82,3 +82,128 @@ def _words(lang: str) -> set[str]:
     from portal.figures import FIGURES
 
     return {t("cell.not_reported", lang), *(t(f"cell.no_denominator.{f.key}", lang) for f in FIGURES if f.ratio)}
+
+
+# ------------------------------------------------------------------ every page, every width (#14)
+
+WIDTHS = {"phone": (390, 844), "desktop": (1366, 900), "projector": (1920, 1080)}
+# what a page may show of the other language: file formats, the language switch, codes
+ALLOWED = {
+    "zh": {"CSV", "Excel", "PNG", "SVG", "JSON", "PDF", "XLSX", "English", "Language", "K", "HMAC", "SHA"},
+    "en": {"中文", "语言"},  # the language switch speaks both, so a reader of either finds it
+}
+LAYOUT_JS = """() => {
+  const out = {overflow: [], clipped: [], axes: [], text: ""};
+  const width = window.innerWidth;
+  const main = document.querySelector('[data-testid="stMain"]');
+  const page = document.scrollingElement;
+  if (page.scrollWidth > width + 1) out.overflow.push(["page", page.scrollWidth]);
+  if (main.scrollWidth > main.clientWidth + 1) out.overflow.push(["main", main.scrollWidth, main.clientWidth]);
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden"
+    && !el.closest("details:not([open])");
+  const cells = ['stMetricValue', 'stMetricLabel', 'stMetricDelta'].map(id => `[data-testid="${id}"]`)
+    .concat(['[data-testid="stTable"] td', '[data-testid="stTable"] th']).join(", ");
+  for (const el of document.querySelectorAll(cells)) {
+    if (!shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (el.scrollWidth > el.clientWidth + 1 || r.right > width + 1 || r.left < -1) out.clipped.push(el.innerText);
+  }
+  for (const el of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+    const r = el.getBoundingClientRect();
+    if (shown(el) && (r.right > width + 1 || r.left < -1)) out.clipped.push("a table past the edge");
+  }
+  for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+    const svg = chart.querySelector("svg.marks");
+    if (!svg || !shown(chart)) continue;
+    const box = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll("text")) {
+      const r = text.getBoundingClientRect();
+      // 3 px: a glyph box (a CJK line's height) may pass the frame by what is only blank
+      const out_of = r.right > box.right + 3 || r.left < box.left - 3 || r.top < box.top - 3 || r.bottom > box.bottom + 3;
+      if (r.width && out_of)
+        out.clipped.push("chart text " + text.textContent);
+    }
+    const axes = [...svg.querySelectorAll("g.role-axis")];
+    if (axes.length) out.axes.push({
+      titles: axes.map(a => [...a.querySelectorAll("g.role-axis-title text")].map(t => t.textContent).join(" ")),
+      labels: axes.map(a => [...a.querySelectorAll("g.role-axis-label text")].map(t => t.textContent).join(" ")),
+    });
+  }
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  while (walk.nextNode()) {
+    const node = walk.currentNode, el = node.parentElement;
+    // icons are ligatures ("download" drawn as a glyph), codes are data: not words of a sentence
+    if (!el || el.closest("script, style, noscript, code, [translate=no]") || !el.getClientRects().length) continue;
+    parts.push(node.textContent);
+  }
+  out.text = parts.join("\\n");
+  return out;
+}"""
+UNITS = {
+    "zh": ("元", "人", "次", "小时", "笔", "%"),
+    "en": ("CNY", "children", "child-times", "hours", "visits", "donations", "donors", "volunteers", "%"),
+}
+
+
+def _names(server, lang: str) -> set[str]:
+    """Programme and region names of the release, as the page shows them in ``lang``: names are
+    the one thing a page may hold in the other script (a county has no English name here)."""
+    frame = queries.labels(engine=server["engine"], release_id=server["release"].id)
+    column = "name_zh" if lang == "zh" else "name_en"
+    return {str(v) for v in frame[column].dropna()}
+
+
+def _foreign(text: str, lang: str, names: set[str], release: str) -> set[str]:
+    """Words of the other language in a page's visible text, outside the allow-list."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = text.replace(release, " ")
+    text = re.sub(r"https?://\S+", " ", text)
+    if lang == "zh":
+        words = set(re.findall(r"[A-Za-z][A-Za-z'’-]*", text))
+        return {w for w in words if w not in ALLOWED["zh"] and not re.fullmatch(r"[A-Z]{2,}(-[A-Z]+)*", w)}
+    return set(re.findall(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]+", text)) - ALLOWED["en"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_fits_and_speaks_one_language(server, browser, lang):
+    """Every page in each language at 390, 1366 and 1920 px: no horizontal overflow, no metric,
+    table cell or chart label cut off, every chart's value axis names its unit, and no word of
+    the other language outside names and an allow-list (file formats, the language switch,
+    codes such as NT-CARE). ``/overview`` opens the overview without a dialog."""
+    from tools.screenshots import PAGES
+
+    release = server["release"]
+    names = _names(server, lang)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    problems = []
+    for page in PAGES:
+        tab.set_viewport_size({"width": 1366, "height": 900})
+        tab.goto(_url(server, page, lang=lang))
+        _settle(tab, charts=False)
+        for size, (width, height) in WIDTHS.items():
+            tab.set_viewport_size({"width": width, "height": height})
+            tab.wait_for_timeout(900)  # charts re-lay out to their container
+            tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
+            seen = tab.evaluate(LAYOUT_JS)
+            where = f"{page} {lang} {size}"
+            problems += [f"{where}: overflow {o}" for o in seen["overflow"]]
+            problems += [f"{where}: clipped {c!r}" for c in seen["clipped"]]
+            for axis in seen["axes"]:
+                said = " ".join(axis["titles"] + axis["labels"])
+                if not any(unit in said for unit in UNITS[lang]):
+                    problems.append(f"{where}: an axis without a unit {axis}")
+            foreign = _foreign(seen["text"], lang, names, release.id)
+            if foreign:
+                problems.append(f"{where}: other language {sorted(foreign)}")
+    tab.goto(f"{server['base']}/overview?lang={lang}")
+    _settle(tab, charts=False)
+    assert tab.locator('[role="dialog"]').count() == 0
+    assert tab.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("overview.title", lang)
+    context.close()
+    assert not errors, errors
+    assert not problems, "\n".join(problems[:60])

@@ -3,8 +3,6 @@ cells of its view; withheld cells are never charted as 0; colours are stable acr
 
 from __future__ import annotations
 
-import math
-
 import altair as alt
 import pandas as pd
 import pytest
@@ -165,4 +163,46 @@ def test_table_twin_matches_chart(store, cells):
             assert text == formatting.withheld(store.k, "en", reason, "funds_disbursed")
             assert str(store.k) not in text  # money is never "fewer than K"
         else:
-            assert not math.isnan(float(text.strip("¥").replace(",", "")))
+            assert text == formatting.money(float(text.removeprefix("CNY\u00a0").replace(",", "")), "en")
+
+
+def _line_heights(chart) -> set[float]:
+    """The y coordinates of the drawn line's points, read from the chart rendered as SVG."""
+    import re
+
+    import vl_convert
+
+    spec = chart.to_dict()
+    spec["width"] = 300
+    svg = vl_convert.vegalite_to_svg(spec)
+    path = re.search(r'aria-roledescription="line mark" d="([^"]+)"', svg)
+    assert path, "no line drawn"
+    return {round(float(y), 1) for y in re.findall(r"[ML][\d.]+,([\d.]+)", path[1])}
+
+
+@pytest.mark.parametrize("figure", ["children_served", "funds_raised", "volunteer_hours"])
+def test_sparkline_shows_change(store, figure):
+    """A card's small trend is drawn over its own range, with room to draw: published values
+    that differ sit at different heights (it was a flat line, its plot 0 px tall)."""
+    every = queries.cells(engine=store.engine, release_id=store.release_id, programme=PROGRAMMES[0])
+    years = sorted(p for p in every["period"].unique() if periods.period_type(p) == "year")
+    view = charts.over_time(every, figure, years)
+    published = view[view["status"] == "published"]
+    assert published["value"].nunique() > 1
+    small = charts.trend(view, "zh", store.k, title="t", small=True)
+    assert "title" not in small.to_dict()
+    assert len(_line_heights(small)) == published["value"].nunique()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_money_axis_reads_in_the_unit_of_its_labels(store, cells, lang):
+    """Bars of 万元 labels have a 万元 axis (values ÷ 10,000) in Chinese; CNY in English."""
+    view = expected_view(cells, "funds_raised", "2023", ("channel",))
+    spec = charts.bar(view, "funds_raised", "channel", lang, store.k, title="t").to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    divisor, unit = formatting.money_scale(view["value"].max(), lang)
+    assert axis["title"].endswith(f"（{unit}）" if lang == "zh" else f"({unit})")
+    assert (f"/ {int(divisor)}" in axis.get("labelExpr", "")) == (divisor != 1)
+    # the bars' own labels are in the same unit as the axis
+    published = view[view["status"] == "published"]
+    assert all(unit in formatting.money(v, lang) for v in published["value"] if abs(v) >= divisor)

@@ -10,31 +10,80 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal import formatting
-from portal.figures import FIGURES
+from portal.figures import BY_KEY, FIGURES
 from portal.i18n import t
 
 yuan = st.decimals(min_value=0, max_value=Decimal("1e12"), places=2, allow_nan=False).map(float)
 
 
+def _zh_amount(text: str) -> tuple[float, str]:
+    """The number and unit of a Chinese amount; the number must carry separators as zh_CN does."""
+    match = re.fullmatch(r"(-?\d{1,3}(?:,\d{3})*\.\d{2})(元|万元|亿元)", text)
+    assert match, text
+    return float(match[1].replace(",", "")), match[2]
+
+
 @given(yuan)
 def test_zh_money_uses_wan_and_yi_from_their_thresholds(value):
-    text = formatting.money(value, "zh")
-    if value >= 100_000_000:
-        assert text.endswith("亿元") and "万" not in text
-        assert float(text[:-2]) == round(value / 1e8, 2)
-    elif value >= 10_000:
-        assert text.endswith("万元")
-        assert float(text[:-2]) == round(value / 1e4, 2)
-    else:
-        assert text.endswith("元") and "万" not in text and "亿" not in text
-        assert float(text[:-1].replace(",", "")) == round(value, 2)
+    number, unit = _zh_amount(formatting.money(value, "zh"))
+    # the unit is the largest in which the amount reads at least 1.00
+    scale = {"元": 1, "万元": 10_000, "亿元": 100_000_000}[unit]
+    assert number == round(value / scale, 2)
+    assert round(value / scale, 2) >= 1 or unit == "元"
+    if unit != "亿元":
+        assert round(value / (scale * 10_000), 2) < 1
 
 
 @given(yuan)
-def test_en_money_is_yen_sign_with_separators(value):
+def test_en_money_is_cny_with_separators_and_two_decimals(value):
     text = formatting.money(value, "en")
-    assert re.fullmatch(r"¥\d{1,3}(,\d{3})*(\.\d{2})?", text), text
-    assert float(text[1:].replace(",", "")) == round(value, 2)
+    # "¥" alone reads as yen to an English reader: the ISO code, held to its number
+    assert re.fullmatch(r"CNY\u00a0\d{1,3}(,\d{3})*\.\d{2}", text), text
+    assert float(text[4:].replace(",", "")) == round(value, 2)
+
+
+# each unit at zero, small, 万, 亿 and withheld, in both languages: what a reader sees
+MAGNITUDES = (0, 7.5, 86_250.4, 123_456_789.25)
+
+
+def _expected(figure, value: float, lang: str) -> str:
+    """What a reader of ``lang`` expects, spelled out here apart from the formatter's code."""
+    fig = BY_KEY[figure]
+    if fig.unit == "yuan":
+        if lang == "en":
+            return "CNY\u00a0" + f"{value:,.2f}"
+        scale, unit = next((s, u) for s, u in ((1e8, "亿元"), (1e4, "万元"), (1, "元")) if value >= s or s == 1)
+        return f"{value / scale:,.2f}{unit}"
+    if fig.unit == "fraction":
+        return f"{value * 100:,.1f}%"
+    number = f"{value:,.{fig.decimals}f}"
+    unit = t(f"unit.{fig.unit}", lang)
+    return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"
+
+
+@pytest.mark.parametrize("figure", [f.key for f in FIGURES])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_unit_at_every_magnitude(figure, lang):
+    k = 10
+    fig = BY_KEY[figure]
+    for magnitude in MAGNITUDES:
+        value = magnitude / 1e8 if fig.unit == "fraction" else magnitude  # a rate is at most 1
+        if fig.unit != "yuan" and fig.decimals == 0:
+            value = round(value)
+        assert formatting.cell(figure, value, "published", lang, k) == _expected(figure, value, lang)
+    withheld = formatting.cell(figure, None, "withheld", lang, k)
+    assert withheld in (t("cell.withheld", lang, k=k), t("cell.status_withheld", lang))
+    assert not re.search(r"\d", withheld.replace(str(k), ""))  # no number but K
+
+
+def test_money_scale_names_the_unit_of_the_labels():
+    for value in MAGNITUDES:
+        for lang in ("zh", "en"):
+            divisor, unit = formatting.money_scale(value, lang)
+            text = formatting.money(value, lang)
+            assert unit in text
+            if lang == "zh":
+                assert _zh_amount(text) == (round(value / divisor, 2), unit)
 
 
 @given(st.floats(min_value=0, max_value=1, allow_nan=False))

@@ -78,7 +78,7 @@ def test_a_corrected_amount_replaces_the_old_digest(checked, tmp_path):
 @given(st.decimals(min_value="0.01", max_value="99999999.99", places=2))
 def test_amount_forms(value):
     fen = int(value * 100)
-    for text in (f"{value}", f"¥{value:,}", f"{value}元", f" {value:,} "):
+    for text in (f"{value}", f"¥{value:,}", f"{value}元", f" {value:,} ", f"CNY {value:,}", f"RMB{value}"):
         assert receipts.amount_to_fen(text) == fen
 
 
