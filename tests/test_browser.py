@@ -100,6 +100,12 @@ def _settle(tab, charts: bool = True) -> None:
     tab.wait_for_timeout(800)
 
 
+def open_downloads(tab, nth: int = 0) -> None:
+    """Open the ``nth`` chart's downloads control (one popover holds CSV, Excel, PNG, SVG)."""
+    tab.locator('[data-testid="stPopoverButton"]').nth(nth).click()
+    tab.wait_for_selector('[data-testid="stPopoverBody"] [data-testid="stDownloadButton"]', timeout=30000)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", PAGES)
 def test_page_draws_in_a_browser(server, browser, page, lang):
@@ -158,6 +164,7 @@ def test_csv_download_holds_the_page_values(server, browser):
     programme = PROGRAMMES[0] if server["store"] else "NT-CARE"
     tab.goto(_url(server, "disbursed_by_stage", lang="en", programme=programme, period="2023"))
     _settle(tab)
+    open_downloads(tab)
     with tab.expect_download() as info:
         tab.get_by_role("button", name=t("chart.download_csv", "en")).first.click()
     raw = Path(info.value.path()).read_bytes()

@@ -17,7 +17,7 @@ from portal.db import make_engine
 from portal.figures import BY_KEY
 from portal.i18n import t
 from tests.page_fixtures import build
-from tests.test_browser import SHOTS, _require_browser, _settle, _url, serve_portal
+from tests.test_browser import SHOTS, _require_browser, _settle, _url, open_downloads, serve_portal
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +191,7 @@ def test_chart_png_download_is_the_stated_size(server, browser):
     tab = context.new_page()
     tab.goto(_url(server, "funds_raised", lang="zh", programme="all", period=_latest(engine, release, "year")))
     _settle(tab)
+    open_downloads(tab)
     with tab.expect_download(timeout=60000) as info:
         tab.get_by_role("button", name=t("export.download_png", "zh")).first.click()
     data = Path(info.value.path()).read_bytes()

@@ -119,7 +119,8 @@ LAYOUT_JS = """() => {
     for (const text of svg.querySelectorAll("text")) {
       const r = text.getBoundingClientRect();
       // 3 px: a glyph box (a CJK line's height) may pass the frame by what is only blank
-      const out_of = r.right > box.right + 3 || r.left < box.left - 3 || r.top < box.top - 3 || r.bottom > box.bottom + 3;
+      const out_of = r.right > box.right + 3 || r.left < box.left - 3
+        || r.top < box.top - 3 || r.bottom > box.bottom + 3;
       if (r.width && out_of)
         out.clipped.push("chart text " + text.textContent);
     }
