@@ -57,7 +57,9 @@ if ui.coverage_notes(FIGURES):
         table = cross.pivot(index="region", columns="stage", values="text").reindex(columns=stages).fillna("—")
         table.index = pd.Index([ctx.region_name(c) for c in table.index], name=charts.vocab_name("region", ctx.lang))
         table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
-        st.dataframe(table, width="stretch")
-        st.caption(t("stage.region_table_note", ctx.lang))
+        # every row shown (no scroll inside the table); the county column stays put when the
+        # stages scroll sideways on a phone; one legend for the two markers a cell may hold
+        st.dataframe(table, width="stretch", height="content")
+        st.caption(t("stage.region_table_note", ctx.lang, withheld=t("cell.status_withheld", ctx.lang), k=ctx.k))
         with ui.downloads_menu("stage_region"):
             ui.downloads_only(cross, key="stage_region")

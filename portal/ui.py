@@ -38,6 +38,7 @@ METRIC_CSS = """<style>
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
 [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] script) { display: none; }
+[data-testid="stCaptionContainer"] code { color: inherit; }  /* a code in a caption: 4.5:1 like the words round it */
 </style>"""
 
 
@@ -740,7 +741,7 @@ def _chart(drawn: Drawn, *, titled: bool = True) -> None:
 
 def _table_twin(drawn: Drawn) -> None:
     with st.expander(t("chart.table_twin", context().lang)):
-        st.dataframe(drawn.table, hide_index=True, width="stretch")
+        st.dataframe(drawn.table, hide_index=True, width="stretch", height="content")  # no rows hidden
 
 
 def downloads_only(view: pd.DataFrame, *, key: str) -> None:
