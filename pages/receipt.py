@@ -1,7 +1,7 @@
 """我的捐赠 Was my gift counted? A donor types a receipt number and the amount and learns
 whether that gift is counted, in which programme and month and in which release; nothing else.
 Without the right amount a receipt number finds nothing, with one message for both cases, and
-attempts are limited per session."""
+attempts are limited per visitor (a reload keeps the count)."""
 
 import streamlit as st
 
@@ -16,6 +16,7 @@ st.write(t("receipt.intro", lang))
 if not ui.receipt_checks_available():
     st.info(t("receipt.unavailable", lang))
     st.stop()
+ui.remember_visitor()
 
 with st.form("receipt_form", clear_on_submit=False):
     receipt_no = st.text_input(
@@ -46,5 +47,7 @@ if submitted:
     else:
         st.info(t("receipt.not_found", lang))
     left = outcome.attempts_left
+    st.caption(t("receipt.attempts_left_one" if left == 1 else "receipt.attempts_left", lang, n=left))
+elif (left := ui.receipt_checks_left()) < ui.RECEIPT_ATTEMPTS:  # back after a reload: what is left
     st.caption(t("receipt.attempts_left_one" if left == 1 else "receipt.attempts_left", lang, n=left))
 st.caption(t("receipt.privacy", lang))

@@ -76,3 +76,46 @@ def lookup(*, engine: Engine, key: bytes, receipt_no: str, amount_fen: int) -> R
     with engine.connect() as connection:
         row = connection.execute(select(Receipt).where(Receipt.digest == digest(key, receipt_no, amount_fen))).first()
     return Receipt(**row._mapping) if row else None
+
+
+class AttemptLog:
+    """Receipt checks per visitor in a sliding window, shared by every session of one portal
+    process: a visitor who reloads the page (a new session) keeps their count. Visitors are
+    held by an HMAC of their visitor id under a key made per process, in memory only; entries
+    older than the window are dropped, and at most ``max_visitors`` are kept."""
+
+    def __init__(self, limit: int, window_s: float, *, max_visitors: int = 100_000):
+        import secrets
+        import threading
+
+        self.limit, self.window_s, self.max_visitors = limit, window_s, max_visitors
+        self._salt = secrets.token_bytes(32)
+        self._log: dict[bytes, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, visitor: str) -> bytes:
+        return hmac.digest(self._salt, visitor.encode(), "sha256")
+
+    def _recent(self, key: bytes, now: float) -> list[float]:
+        return [s for s in self._log.get(key, ()) if now - s < self.window_s]
+
+    def left(self, visitor: str, now: float) -> int:
+        with self._lock:
+            return self.limit - len(self._recent(self._key(visitor), now))
+
+    def wait_s(self, visitor: str, now: float) -> float:
+        """Seconds until the visitor's oldest check leaves the window (0 when they have some)."""
+        with self._lock:
+            recent = self._recent(self._key(visitor), now)
+        return 0.0 if len(recent) < self.limit else self.window_s - (now - recent[0])
+
+    def add(self, visitor: str, now: float) -> int:
+        """Count one check; the checks left."""
+        with self._lock:
+            key = self._key(visitor)
+            recent = [*self._recent(key, now), now]
+            self._log[key] = recent
+            if len(self._log) > self.max_visitors:  # forget the visitors seen least recently
+                for stale in sorted(self._log, key=lambda k: self._log[k][-1])[: len(self._log) - self.max_visitors]:
+                    del self._log[stale]
+            return self.limit - len(recent)

@@ -6,7 +6,9 @@ and the chart block (chart, caption, table twin, CSV and XLSX of exactly that vi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -400,8 +402,6 @@ def _settle(ctx: Context) -> Context:
 def _page_language(lang: str) -> str:
     """A script giving the page its language, for screen readers and the browser (Streamlit
     writes lang="en" and an English skip link whatever the page says)."""
-    import json
-
     skip = json.dumps(t("app.skip_to_content", lang))
     # a block, so that the script can run again on every rerun without redeclaring its names
     return (
@@ -950,7 +950,7 @@ def _sparkline(frame: pd.DataFrame, figure: str, keys: list[str]) -> Drawn | Non
 # ---------------------------------------------------------------- press, board and donors (issue 7)
 
 FIND_RESULTS = 20
-RECEIPT_ATTEMPTS = 5  # per session …
+RECEIPT_ATTEMPTS = 5  # per visitor (a reload keeps the count) …
 RECEIPT_WINDOW_S = 600  # … in ten minutes
 CHART_EXPORT_PX = (1200, 675)
 
@@ -1214,28 +1214,65 @@ def receipt_checks_available() -> bool:
     return _receipt_key() is not None
 
 
+@st.cache_resource(show_spinner=False)
+def _attempt_log():
+    from portal import receipts
+
+    return receipts.AttemptLog(RECEIPT_ATTEMPTS, RECEIPT_WINDOW_S)
+
+
+VISITOR_COOKIE = "open_figures_visitor"
+_VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def _visitor() -> str:
+    """The visitor's id: the one their browser holds in a cookie (set by ``remember_visitor``),
+    else a new random one for this session. Only its HMAC is kept, in memory."""
+    import secrets
+
+    try:
+        cookie = st.context.cookies.get(VISITOR_COOKIE)
+    except Exception:  # outside a browser session (AppTest)
+        cookie = None
+    if isinstance(cookie, str) and _VISITOR_ID.fullmatch(cookie):  # what a browser sends is checked
+        st.session_state["_visitor"] = cookie
+    if "_visitor" not in st.session_state:
+        st.session_state["_visitor"] = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]
+    return st.session_state["_visitor"]
+
+
+def remember_visitor() -> None:
+    """The browser keeps the visitor's id for a day, so the receipt checks left survive a reload
+    (they were per session: a reload gave five more). The cookie holds a random id, nothing else."""
+    cookie = f"{VISITOR_COOKIE}={_visitor()}; path=/; max-age=86400; SameSite=Strict"
+    st.sidebar.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
+
+
+def receipt_checks_left() -> int:
+    import time
+
+    return max(_attempt_log().left(_visitor(), time.monotonic()), 0)
+
+
 def check_receipt(receipt_no: str, amount: str) -> ReceiptOutcome:
-    """One check: at most RECEIPT_ATTEMPTS per session in RECEIPT_WINDOW_S; "not found" is the
+    """One check: at most RECEIPT_ATTEMPTS per visitor in RECEIPT_WINDOW_S; "not found" is the
     same answer for an unknown receipt number and for a known one with another amount."""
     import math
     import time
 
     from portal import receipts
 
-    now = time.monotonic()
-    log = [s for s in st.session_state.get("_receipt_attempts", []) if now - s < RECEIPT_WINDOW_S]
-    if len(log) >= RECEIPT_ATTEMPTS:
-        wait = math.ceil((RECEIPT_WINDOW_S - (now - log[0])) / 60)
+    now, visitor, attempts = time.monotonic(), _visitor(), _attempt_log()
+    if attempts.left(visitor, now) <= 0:
+        wait = math.ceil(attempts.wait_s(visitor, now) / 60)
         return ReceiptOutcome("limited", attempts_left=0, wait_minutes=max(wait, 1))
     fen = receipts.amount_to_fen(amount or "")
     number = (receipt_no or "").strip()
     if not number or fen is None:
-        return ReceiptOutcome("invalid", attempts_left=RECEIPT_ATTEMPTS - len(log))
-    log.append(now)
-    st.session_state["_receipt_attempts"] = log
+        return ReceiptOutcome("invalid", attempts_left=attempts.left(visitor, now))
+    left = attempts.add(visitor, now)
     key = _receipt_key()
     if key is None:
-        return ReceiptOutcome("invalid", attempts_left=RECEIPT_ATTEMPTS - len(log))
+        return ReceiptOutcome("invalid", attempts_left=left)
     found = receipts.lookup(engine=_engine(_url()), key=key, receipt_no=number, amount_fen=fen)
-    left = RECEIPT_ATTEMPTS - len(log)
     return ReceiptOutcome("found" if found else "not_found", receipt=found, attempts_left=left)

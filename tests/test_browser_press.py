@@ -250,3 +250,35 @@ def test_overview_has_a_deep_link_by_its_name(server, browser):
     skip = tab.evaluate("() => document.querySelector('[data-testid=\"stSkipToContent\"]')?.textContent")
     assert skip == t("app.skip_to_content", "zh")
     context.close()
+
+
+def test_receipt_checks_left_survive_a_reload(server, browser):
+    """The limit is per visitor, not per session: after a reload the page still counts the
+    checks made before it (a reload used to give five more)."""
+    import secrets
+
+    from portal import ui
+
+    key = secrets.token_hex(32)
+    with serve_portal(server["url"], env={"PORTAL_RECEIPT_KEY": key}) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        tab.goto(f"{base}/receipt?lang=en")
+        _settle(tab, charts=False)
+        for _ in range(2):
+            tab.get_by_label(t("receipt.number", "en")).fill("NO-0000-000000")
+            tab.get_by_label(t("receipt.amount", "en")).fill("1")
+            tab.get_by_role("button", name=t("receipt.check", "en")).click()
+            tab.wait_for_timeout(500)
+            _settle(tab, charts=False)
+        left = ui.RECEIPT_ATTEMPTS - 2
+        assert t("receipt.attempts_left", "en", n=left) in tab.inner_text("body")
+        tab.reload()
+        _settle(tab, charts=False)
+        tab.wait_for_timeout(500)
+        assert t("receipt.attempts_left", "en", n=left) in tab.inner_text("body")
+        other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # another visitor
+        other.goto(f"{base}/receipt?lang=en")
+        _settle(other, charts=False)
+        assert t("receipt.attempts_left", "en", n=left) not in other.inner_text("body")
+        context.close()

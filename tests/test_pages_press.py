@@ -251,7 +251,7 @@ def test_wrong_amount_and_unknown_receipt_get_the_same_answer(use_press):
     assert answers[0] == answers[1] == [[t("receipt.not_found", "zh")][0]]
 
 
-def test_attempts_are_limited_per_session(use_press):
+def test_attempts_are_limited_per_visitor(use_press):
     from portal import ui
 
     at = open_page("receipt", lang="en")

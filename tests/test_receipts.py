@@ -121,3 +121,21 @@ def test_publish_digests_are_the_lookup_digests(gifts, key):
     got = con.execute("SELECT receipt_no, amount_fen, digest FROM receipt_digest").fetchall()
     con.close()
     assert sorted(got) == sorted((r, a, receipts.digest(key, r, a)) for r, a in gifts)
+
+
+def test_attempt_log_counts_per_visitor_in_a_sliding_window():
+    log = receipts.AttemptLog(limit=3, window_s=600)
+    for i in range(3):
+        assert log.add("visitor-a", now=float(i)) == 2 - i
+    assert log.left("visitor-a", now=10.0) == 0 and log.left("visitor-b", now=10.0) == 3
+    assert log.wait_s("visitor-a", now=10.0) == 600 - 10  # until the first check leaves the window
+    assert log.left("visitor-a", now=600.5) == 1  # the first check has left it
+    assert log.wait_s("visitor-b", now=10.0) == 0
+
+
+def test_attempt_log_keeps_no_visitor_id_and_forgets_the_oldest():
+    log = receipts.AttemptLog(limit=5, window_s=600, max_visitors=2)
+    for i, visitor in enumerate(("first", "second", "third")):
+        log.add(visitor, now=float(i))
+    assert len(log._log) == 2 and log.left("first", now=3.0) == 5  # the least recent is forgotten
+    assert not any(b"second" in key or b"third" in key for key in log._log)  # only keyed hashes
