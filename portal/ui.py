@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,9 @@ METRIC_CSS = """<style>
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
 [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] script) { display: none; }
+@media (max-width: 640px) {  /* a phone: headline figures a size smaller, so a page is less of a scroll */
+  [data-testid="stMetricValue"] { font-size: 1.8rem; }
+}
 [data-testid="stCaptionContainer"] code { color: inherit; }  /* a code in a caption: 4.5:1 like the words round it */
 </style>"""
 
@@ -201,18 +205,34 @@ def context() -> Context:
     return st.session_state["_portal_ctx"]
 
 
+FILTERS_PX = 360  # the filters' control: "筛选：全部项目 · 2023年第4季度" on one line, on a phone too
+# this run's top bar (a script run is one thread): the filters' place, drawn by ``chrome``
+_run = threading.local()
+
+
 def language() -> str:
-    """The language radio (中文 / English), bound to ?lang=; called by the router first."""
+    """The bar at the top of every page: the filters' control (``chrome`` fills it) and the
+    language radio (中文 / English), bound to ?lang=; called by the router first. At the top,
+    not in the sidebar, so a phone shows them without opening anything."""
     if "w_lang" not in st.session_state:
         st.session_state["w_lang"] = params.language(st.query_params)
-    st.sidebar.radio(
+    bar = st.container(horizontal=True, vertical_alignment="top", horizontal_alignment="distribute", key="top_bar")
+    _run.filters = bar.container(width=FILTERS_PX)
+    bar.radio(
         t("app.lang_switch", "zh"),
         LANGS,
         format_func=lambda code: "中文" if code == "zh" else "English",
         key="w_lang",
         horizontal=True,
+        label_visibility="collapsed",  # 中文 / English say what they are; the label stays for screen readers
+        width="content",
     )
     return st.session_state["w_lang"]
+
+
+def _filters_place():
+    """Where this run's filters go: the top bar's slot (the sidebar outside the router)."""
+    return getattr(_run, "filters", None) or st.sidebar
 
 
 def _first_run_params(
@@ -243,8 +263,8 @@ def _first_run_params(
 
 
 def chrome(page: str) -> Context | None:
-    """Sidebar filters bound to the URL, the as-of line and the notices; None when there is
-    nothing published yet (the friendly empty page has then been drawn)."""
+    """The filters bound to the URL (one control at the top of the page), the as-of line and
+    the notices; None when there is nothing published yet (the friendly empty page is drawn)."""
     lang = st.session_state.get("w_lang", "zh")
     release = _release(_url())
     if release is None:
@@ -275,8 +295,28 @@ def chrome(page: str) -> Context | None:
             st.session_state["w_period"],
             coverage,
         )
-    side = st.sidebar
-    side.subheader(t("filter.heading", lang))
+    # the view is settled before anything is drawn, so the filters' button can name it
+    if st.session_state.get("w_programme") not in ("all", *programmes):
+        st.session_state["w_programme"] = "all"
+    ptype = st.session_state["w_ptype"]
+    all_periods = coverage.periods(st.session_state["w_programme"], release_periods)
+    options = [p for p in all_periods if periods.period_type(p) == ptype][::-1] or ["all"]
+    wanted = st.session_state.get("w_period")
+    if wanted not in options:
+        shown = coverage.default_period(st.session_state["w_programme"], ptype, release_periods)
+        st.session_state["w_period"] = shown
+        if wanted in release_periods and periods.period_type(wanted) == ptype:  # kept from another programme
+            _outside_notice(coverage, st.session_state["w_programme"], wanted, shown, lang, names)
+    now = st.session_state["w_programme"]
+    view = " · ".join(
+        (
+            t("filter.all_programmes", lang) if now == "all" else charts.label("programme", now, lang, names),
+            formatting.period(st.session_state["w_period"], lang),
+        )
+    )
+    # an expander, not a popover: a popover's body sits at the end of the document, so Tab
+    # from its button went on through the page instead of into the filters
+    side = _filters_place().expander(t("filter.button", lang, view=view), icon=":material/tune:", key="filters")
     side.selectbox(
         t("filter.programme", lang),
         ["all", *programmes],
@@ -288,15 +328,6 @@ def chrome(page: str) -> Context | None:
     side.selectbox(
         t("filter.period_type", lang), periods.PERIOD_TYPES, format_func=lambda c: t(f"ptype.{c}", lang), key="w_ptype"
     )
-    ptype = st.session_state["w_ptype"]
-    all_periods = coverage.periods(st.session_state["w_programme"], release_periods)
-    options = [p for p in all_periods if periods.period_type(p) == ptype][::-1] or ["all"]
-    wanted = st.session_state.get("w_period")
-    if wanted not in options:
-        shown = coverage.default_period(st.session_state["w_programme"], ptype, release_periods)
-        st.session_state["w_period"] = shown
-        if wanted in release_periods and periods.period_type(wanted) == ptype:  # kept from another programme
-            _outside_notice(coverage, st.session_state["w_programme"], wanted, shown, lang, names)
     if ptype != "all":
         side.selectbox(
             t("filter.period", lang), options, format_func=lambda p: formatting.period(p, lang), key="w_period"
@@ -727,8 +758,11 @@ def show(drawn: Drawn | str | None, *, key: str, heading: str | None = None, tit
 
 
 def downloads_menu(key: str):
-    """The one control that holds a view's downloads (CSV, Excel, PNG, SVG): a popover."""
-    return st.popover(t("chart.downloads", context().lang), icon=":material/download:", key=f"downloads_{key}")
+    """The one control that holds a view's downloads (CSV, Excel, PNG, SVG): an expander, so
+    its buttons follow it in the Tab order (a popover's body sits at the document's end)."""
+    return st.expander(
+        t("chart.downloads", context().lang), icon=":material/download:", key=f"downloads_{key}", width=DOWNLOADS_PX
+    )
 
 
 def _chart(drawn: Drawn, *, titled: bool = True) -> None:
@@ -953,6 +987,7 @@ FIND_RESULTS = 20
 RECEIPT_ATTEMPTS = 5  # per visitor (a reload keeps the count) …
 RECEIPT_WINDOW_S = 600  # … in ten minutes
 CHART_EXPORT_PX = (1200, 675)
+DOWNLOADS_PX = 170  # the downloads' control beside the table twin: "Download Excel" on one line
 
 
 def base_url() -> str:

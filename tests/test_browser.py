@@ -100,10 +100,11 @@ def _settle(tab, charts: bool = True) -> None:
     tab.wait_for_timeout(800)
 
 
-def open_downloads(tab, nth: int = 0) -> None:
-    """Open the ``nth`` chart's downloads control (one popover holds CSV, Excel, PNG, SVG)."""
-    tab.locator('[data-testid="stPopoverButton"]').nth(nth).click()
-    tab.wait_for_selector('[data-testid="stPopoverBody"] [data-testid="stDownloadButton"]', timeout=30000)
+def open_downloads(tab, lang: str, nth: int = 0) -> None:
+    """Open the ``nth`` chart's downloads control (one expander holds CSV, Excel, PNG, SVG)."""
+    control = tab.locator('[data-testid="stExpander"]').filter(has_text=t("chart.downloads", lang)).nth(nth)
+    control.locator("summary").click()
+    control.locator('[data-testid="stDownloadButton"]').first.wait_for(timeout=30000)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -164,7 +165,7 @@ def test_csv_download_holds_the_page_values(server, browser):
     programme = PROGRAMMES[0] if server["store"] else "NT-CARE"
     tab.goto(_url(server, "disbursed_by_stage", lang="en", programme=programme, period="2023"))
     _settle(tab)
-    open_downloads(tab)
+    open_downloads(tab, "en")
     with tab.expect_download() as info:
         tab.get_by_role("button", name=t("chart.download_csv", "en")).first.click()
     raw = Path(info.value.path()).read_bytes()

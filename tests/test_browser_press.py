@@ -191,7 +191,7 @@ def test_chart_png_download_is_the_stated_size(server, browser):
     tab = context.new_page()
     tab.goto(_url(server, "funds_raised", lang="zh", programme="all", period=_latest(engine, release, "year")))
     _settle(tab)
-    open_downloads(tab)
+    open_downloads(tab, "zh")
     with tab.expect_download(timeout=60000) as info:
         tab.get_by_role("button", name=t("export.download_png", "zh")).first.click()
     data = Path(info.value.path()).read_bytes()
