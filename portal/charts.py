@@ -7,6 +7,8 @@ from vocabulary order and region-code order, on colour-blind-safe palettes."""
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
 
@@ -273,7 +275,7 @@ def trend(
         "period:O",
         sort=list(dict.fromkeys(data["period"])),
         title=None,
-        axis=None if small else _axis(labelAngle=_period_angle(data["period"])),
+        axis=None if small else _period_axis(data["period"], lang),
     )
     y_title = None if len(figures) == 1 else _shared_title(figures, lang)
     base = alt.Chart(data)
@@ -304,10 +306,12 @@ def trend(
     return _described(chart, title, description)
 
 
-def _period_angle(period_keys) -> int:
-    """Period labels stand upright when a phone's width holds them side by side (a few years),
-    and slant when there are many (quarters, months)."""
-    return 0 if len(set(period_keys)) <= 6 else -45
+def _period_axis(period_keys, lang: str) -> alt.Axis:
+    """Periods in the page's language (2023年4季度 / Q4 2023, not the key 2023-Q4), upright when
+    a phone's width holds them side by side (a few years) and slanted when there are many."""
+    keys = list(dict.fromkeys(period_keys))
+    words = json.dumps({key: formatting.short_period(key, lang) for key in keys}, ensure_ascii=False)
+    return _axis(labelAngle=0, labelOverlap="greedy", labelExpr=f"{words}[datum.value]")
 
 
 def grouped(
@@ -321,7 +325,7 @@ def grouped(
         "period:O",
         sort=list(dict.fromkeys(data["period"])),
         title=None,
-        axis=_axis(labelAngle=_period_angle(data["period"])),
+        axis=_period_axis(data["period"], lang),
     )
     color = alt.Color(
         "figure_name:N",

@@ -154,5 +154,13 @@ def period(key: str, lang: str) -> str:
 
 
 def short_period(key: str, lang: str) -> str:
-    """Compact axis label: 2023 / 2023-Q4 / 2023-12 read the same in both languages."""
-    return t("period.all", lang) if key == periods.ALL else key
+    """A period on a chart's axis: 2023 / 2023年4季度 / 2023年12月 in Chinese, 2023 / Q4 2023 /
+    Dec 2023 in English."""
+    kind = periods.period_type(key)
+    if kind in ("quarter", "month"):
+        p = periods.parse(key)
+        month_name = format_date(p.start, format="MMM", locale="en_GB")
+        q = (p.start.month - 1) // 3 + 1
+        key = "period.quarter_short" if kind == "quarter" else "period.month"  # a month is short already
+        return t(key, lang, year=p.start.year, q=q, month=p.start.month, month_name=month_name)
+    return period(key, lang) if kind == "all" or kind is None else str(periods.parse(key).start.year)

@@ -87,6 +87,7 @@ def _words(lang: str) -> set[str]:
 # ------------------------------------------------------------------ every page, every width (#14)
 
 WIDTHS = {"phone": (390, 844), "desktop": (1366, 900), "projector": (1920, 1080)}
+CHART_PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "board")
 # what a page may show of the other language: file formats, the language switch, codes
 ALLOWED = {
     "zh": {"CSV", "Excel", "PNG", "SVG", "JSON", "PDF", "XLSX", "English", "Language", "K", "HMAC", "SHA"},
@@ -182,16 +183,19 @@ def test_every_page_fits_and_speaks_one_language(server, browser, lang):
     errors = []
     tab.on("pageerror", lambda e: errors.append(str(e)))
     problems = []
-    for page in PAGES:
+    # every page at every width; the chart pages by quarter too (their axes name quarters)
+    views = [(page, {}, WIDTHS) for page in PAGES]
+    views += [(page, {"ptype": "quarter"}, {"desktop": WIDTHS["desktop"]}) for page in CHART_PAGES]
+    for page, extra, widths in views:
         tab.set_viewport_size({"width": 1366, "height": 900})
-        tab.goto(_url(server, page, lang=lang))
+        tab.goto(_url(server, page, lang=lang, **extra))
         _settle(tab, charts=False)
-        for size, (width, height) in WIDTHS.items():
+        for size, (width, height) in widths.items():
             tab.set_viewport_size({"width": width, "height": height})
             tab.wait_for_timeout(900)  # charts re-lay out to their container
             tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
             seen = tab.evaluate(LAYOUT_JS)
-            where = f"{page} {lang} {size}"
+            where = f"{page} {lang} {size} {extra}"
             problems += [f"{where}: overflow {o}" for o in seen["overflow"]]
             problems += [f"{where}: clipped {c!r}" for c in seen["clipped"]]
             for axis in seen["axes"]:

@@ -206,3 +206,21 @@ def test_money_axis_reads_in_the_unit_of_its_labels(store, cells, lang):
     # the bars' own labels are in the same unit as the axis
     published = view[view["status"] == "published"]
     assert all(unit in formatting.money(v, lang) for v in published["value"] if abs(v) >= divisor)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_period_axis_labels_are_words_of_the_page(store, lang):
+    """The trend's period axis maps each key to its words (2023年4季度 / Q4 2023), rendered."""
+    import re
+
+    import vl_convert
+
+    every = queries.cells(engine=store.engine, release_id=store.release_id, programme=PROGRAMMES[0])
+    quarters = sorted(p for p in every["period"].unique() if periods.period_type(p) == "quarter")
+    chart = charts.trend(charts.over_time(every, "funds_raised", quarters), lang, store.k, title="t")
+    spec = chart.to_dict()
+    spec["width"] = 600
+    svg = vl_convert.vegalite_to_svg(spec)
+    for key in quarters:
+        assert formatting.short_period(key, lang) in svg
+        assert not re.search(rf">{key}<", svg)  # the raw key is not a label

@@ -133,3 +133,12 @@ def test_period_words():
     for key in ("2023", "2023-Q4", "2023-12"):
         assert "2023" in formatting.period(key, "zh") and "2023" in formatting.period(key, "en")
     assert "4" in formatting.period("2023-Q4", "zh")
+
+
+@pytest.mark.parametrize("key", ["2023", "2023-Q4", "2023-12"])
+def test_short_periods_speak_the_page_language(key):
+    """An axis of a Chinese page reads 2023年4季度, not the key 2023-Q4; an English one Q4 2023."""
+    zh, en = formatting.short_period(key, "zh"), formatting.short_period(key, "en")
+    assert "2023" in zh and "2023" in en
+    assert not re.search(r"[A-Za-z]", zh) and not re.search(r"[\u4e00-\u9fff]", en)
+    assert (zh == en) == (key == "2023")  # a year is a number in both
