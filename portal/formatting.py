@@ -80,7 +80,8 @@ def value(figure: str, value: float, lang: str, *, with_unit: bool = True) -> st
     text = number(value, lang, fig.decimals)
     if not with_unit:
         return text
-    unit = t(f"unit.{fig.unit}", lang)
+    one = value == 1 and fig.decimals == 0  # "1.0 hours" stays plural
+    unit = t(f"unit_one.{fig.unit}" if one else f"unit.{fig.unit}", lang)
     return f"{text}{unit}" if norm_lang(lang) == "zh" else f"{text} {unit}"
 
 

@@ -43,7 +43,7 @@ def test_en_money_is_cny_with_separators_and_two_decimals(value):
 
 
 # each unit at zero, small, 万, 亿 and withheld, in both languages: what a reader sees
-MAGNITUDES = (0, 7.5, 86_250.4, 123_456_789.25)
+MAGNITUDES = (0, 1, 7.5, 86_250.4, 123_456_789.25)
 
 
 def _expected(figure, value: float, lang: str) -> str:
@@ -58,6 +58,8 @@ def _expected(figure, value: float, lang: str) -> str:
         return f"{value * 100:,.1f}%"
     number = f"{value:,.{fig.decimals}f}"
     unit = t(f"unit.{fig.unit}", lang)
+    if number == "1" and lang == "en":  # one child, one donation
+        unit = {"children": "child", "child_times": "child-time"}.get(fig.unit, unit.removesuffix("s"))
     return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"
 
 
@@ -125,7 +127,7 @@ def test_only_small_cells_read_fewer_than_k(reason, lang):
 @given(st.integers(min_value=0, max_value=10**7))
 def test_counts_carry_their_unit(value):
     assert formatting.value("child_times", value, "zh").endswith("人次")
-    assert formatting.value("children_served", value, "en").endswith("children")
+    assert formatting.value("children_served", value, "en").endswith("child" if value == 1 else "children")
 
 
 def test_period_words():
