@@ -44,6 +44,17 @@ def _ink(background: str) -> str:
     return "#000000" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "#FFFFFF"
 
 
+# one colour per figure wherever it is drawn (children served is the same green beside
+# child-times and beside children in care); figures drawn together have different colours
+FIGURE_COLOURS = {
+    "funds_raised": "#E69F00", "funds_disbursed": "#0072B2", "balance": "#009E73", "disbursement_rate": "#D55E00",
+    "donations": "#CC79A7", "donors": "#56B4E9", "children_served": "#009E73", "child_times": "#CC79A7",
+    "children_in_care": "#0072B2", "children_paired": "#56B4E9", "average_per_child": "#E69F00",
+    "volunteers_active": "#56B4E9", "volunteer_hours": "#D55E00", "home_visits": "#CC79A7",
+    "children_reached": "#009E73",
+}  # fmt: skip
+
+
 def palette(n: int) -> tuple[str, ...]:
     base = OKABE_ITO[:7] if n <= 7 else TABLEAU10
     return tuple(base[i % len(base)] for i in range(n))
@@ -268,7 +279,7 @@ def trend(
     names = [BY_KEY[f].name(lang) for f in figures]
     color = alt.Color(
         "figure_name:N",
-        scale=alt.Scale(domain=names, range=list(palette(len(names)))),
+        scale=alt.Scale(domain=names, range=[FIGURE_COLOURS[f] for f in figures]),
         legend=None if (small or len(figures) == 1) else _legend(orient="bottom", title=None),
     )
     x = alt.X(
@@ -321,6 +332,7 @@ def grouped(
     data = annotate(cells_over_time, None, lang, k)
     data["label"] = data["figure_name"]
     names = list(dict.fromkeys(data["figure_name"]))
+    figures = list(dict.fromkeys(data["figure"]))
     x = alt.X(
         "period:O",
         sort=list(dict.fromkeys(data["period"])),
@@ -329,7 +341,7 @@ def grouped(
     )
     color = alt.Color(
         "figure_name:N",
-        scale=alt.Scale(domain=names, range=list(palette(len(names)))),
+        scale=alt.Scale(domain=names, range=[FIGURE_COLOURS[f] for f in figures]),
         legend=_legend(orient="bottom", title=None),
     )
     base = alt.Chart(data)

@@ -224,3 +224,21 @@ def test_period_axis_labels_are_words_of_the_page(store, lang):
     for key in quarters:
         assert formatting.short_period(key, lang) in svg
         assert not re.search(rf">{key}<", svg)  # the raw key is not a label
+
+
+def test_a_figure_keeps_its_colour_in_every_trend(store, cells):
+    """Colours follow the figure, not its place in a chart: children served is one colour
+    beside child-times and beside children in care; figures drawn together differ."""
+    every = queries.cells(engine=store.engine, release_id=store.release_id, programme=PROGRAMMES[0])
+    years = sorted(p for p in every["period"].unique() if periods.period_type(p) == "year")
+    assert set(charts.FIGURE_COLOURS) == set(BY_KEY)
+    seen: dict[str, set[str]] = {}
+    for group in (["children_served", "child_times"], ["children_in_care", "children_served"],
+                  ["funds_raised", "funds_disbursed"]):  # fmt: skip
+        view = pd.concat([charts.over_time(every, f, years) for f in group], ignore_index=True)
+        scale = charts.trend(view, "en", store.k, title="t").to_dict()["layer"][0]["encoding"]["color"]["scale"]
+        colours = dict(zip(scale["domain"], scale["range"], strict=True))
+        assert len(set(colours.values())) == len(colours)
+        for figure in group:
+            seen.setdefault(figure, set()).add(colours[BY_KEY[figure].name("en")])
+    assert all(len(c) == 1 for c in seen.values()), seen
