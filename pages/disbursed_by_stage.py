@@ -57,9 +57,10 @@ if ui.coverage_notes(FIGURES):
         table = cross.pivot(index="region", columns="stage", values="text").reindex(columns=stages).fillna("—")
         table.index = pd.Index([ctx.region_name(c) for c in table.index], name=charts.vocab_name("region", ctx.lang))
         table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
-        # every row shown (no scroll inside the table); the county column stays put when the
-        # stages scroll sideways on a phone; one legend for the two markers a cell may hold
-        st.dataframe(table, width="stretch", height="content")
+        # an HTML table: every row shown (no scroll inside it), the county column kept in place
+        # when the stages scroll sideways on a phone (ui.METRIC_CSS), text a screen reader reads;
+        # one legend for the two markers a cell may hold
+        st.table(table, border="horizontal")
         st.caption(t("stage.region_table_note", ctx.lang, withheld=t("cell.status_withheld", ctx.lang), k=ctx.k))
         with ui.downloads_menu("stage_region"):
             ui.downloads_only(cross, key="stage_region")

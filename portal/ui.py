@@ -44,7 +44,10 @@ METRIC_CSS = """<style>
 @media (max-width: 640px) {  /* a phone: headline figures a size smaller, so a page is less of a scroll */
   [data-testid="stMetricValue"] { font-size: 1.8rem; }
 }
-[data-testid="stCaptionContainer"] code { color: inherit; }  /* a code in a caption: 4.5:1 like the words round it */
+[data-testid="stCaptionContainer"] code { color: inherit; }  /* 4.5:1, like the caption's words */
+/* a wide table scrolls sideways with its first column in place */
+[data-testid="stTable"] tbody th, [data-testid="stTable"] thead th:first-child {
+  position: sticky; left: 0; z-index: 1; background: var(--st-background-color, #fbfaf7); }
 </style>"""
 
 
@@ -316,7 +319,9 @@ def chrome(page: str) -> Context | None:
     )
     # an expander, not a popover: a popover's body sits at the end of the document, so Tab
     # from its button went on through the page instead of into the filters
-    side = _filters_place().expander(t("filter.button", lang, view=view), icon=":material/tune:", key="filters")
+    # the label is markdown: the programme's name (from a staff file) goes in as text
+    label = t("filter.button", lang, view=markdown_text(view))
+    side = _filters_place().expander(label, icon=":material/tune:", key="filters")
     side.selectbox(
         t("filter.programme", lang),
         ["all", *programmes],
@@ -775,7 +780,7 @@ def _chart(drawn: Drawn, *, titled: bool = True) -> None:
 
 def _table_twin(drawn: Drawn) -> None:
     with st.expander(t("chart.table_twin", context().lang)):
-        st.dataframe(drawn.table, hide_index=True, width="stretch", height="content")  # no rows hidden
+        st.table(drawn.table, hide_index=True, border="horizontal")  # every row, as text (not a canvas)
 
 
 def downloads_only(view: pd.DataFrame, *, key: str) -> None:
