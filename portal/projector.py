@@ -16,7 +16,8 @@ from portal.i18n import t
 # fits a 1080-pixel projector then fits a 768-pixel laptop too. The bar on top is 5.5rem.
 CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"], .st-key-top_bar,
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stLayoutWrapper"]:has(> .st-key-top_bar), .st-key-top_bar,
 [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #ffffff; color: #000000; }
 .block-container { max-width: 100% !important; padding: .6rem 2.5rem 0 2.5rem !important; }
