@@ -104,10 +104,17 @@ LAYOUT_JS = """() => {
     && !el.closest("details:not([open])");
   const cells = ['stMetricValue', 'stMetricLabel', 'stMetricDelta'].map(id => `[data-testid="${id}"]`)
     .concat(['[data-testid="stTable"] td', '[data-testid="stTable"] th']).join(", ");
+  // a cell past the screen's edge inside a box that scrolls sideways is reachable, not cut
+  const scrolls = (el) => {
+    for (let e = el.parentElement; e; e = e.parentElement)
+      if (["auto", "scroll"].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth) return true;
+    return false;
+  };
   for (const el of document.querySelectorAll(cells)) {
     if (!shown(el)) continue;
     const r = el.getBoundingClientRect();
-    if (el.scrollWidth > el.clientWidth + 1 || r.right > width + 1 || r.left < -1) out.clipped.push(el.innerText);
+    const past = (r.right > width + 1 || r.left < -1) && !scrolls(el);
+    if (el.scrollWidth > el.clientWidth + 1 || past) out.clipped.push(el.innerText);
   }
   for (const el of document.querySelectorAll('[data-testid="stDataFrame"]')) {
     const r = el.getBoundingClientRect();
