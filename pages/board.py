@@ -28,7 +28,8 @@ else:
 
     text = ui.board_text(view, period)
     st.header(t("board.headlines", lang))
-    across = 3  # three a row at 1366 px leaves "¥23,759,866" and "1,558 volunteers" whole
+    # a row holds what fits whole at 1366 px: three "2,375.99万元", two "CNY 23,759,866.00"
+    across = 3 if lang == "zh" else 2
     for start in range(0, len(text.rows), across):  # row by row, in reading order
         for column, row in zip(st.columns(across), text.rows[start : start + across], strict=False):
             ui.board_metric(row, view, container=column.container(border=True, height="stretch"))

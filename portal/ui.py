@@ -40,6 +40,9 @@ METRIC_CSS = """<style>
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
+/* a number is never broken across lines ("CNY 23,759,866.0" / "0"): it breaks at spaces only */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  overflow-wrap: normal !important; word-break: normal !important; }
 [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] script) { display: none; }
 @media (max-width: 640px) {  /* a phone: headline figures a size smaller, so a page is less of a scroll */
   [data-testid="stMetricValue"] { font-size: 1.8rem; }

@@ -116,6 +116,15 @@ LAYOUT_JS = """() => {
     const past = (r.right > width + 1 || r.left < -1) && !scrolls(el);
     if (el.scrollWidth > el.clientWidth + 1 || past) out.clipped.push(el.innerText);
   }
+  // a headline's number on two lines ("CNY 23,759,866.0" / "0") is cut too; words may wrap at a space
+  for (const el of document.querySelectorAll('[data-testid="stMetricValue"]')) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    // a run in another font (人, 万元) sits a pixel or two off; a new line is half a line down
+    const tops = [...range.getClientRects()].map(r => r.top);
+    const broken = tops.length && Math.max(...tops) - Math.min(...tops) > parseFloat(getComputedStyle(el).fontSize) / 2;
+    if (shown(el) && broken && !/ /.test(el.innerText.trim())) out.clipped.push("broken " + el.innerText);
+  }
   for (const el of document.querySelectorAll('[data-testid="stDataFrame"]')) {
     const r = el.getBoundingClientRect();
     if (shown(el) && (r.right > width + 1 || r.left < -1)) out.clipped.push("a table past the edge");
