@@ -1,5 +1,6 @@
-"""募集资金 Funds raised: over time, by channel and donor type, raised vs disbursed with the
-balance and disbursement rate publish computed to each period's end."""
+"""募集资金 Funds raised: raised beside disbursed over time (raised alone for a programme that
+pays nothing out), by channel and donor type, and the balance and disbursement rate publish
+computed to each period's end."""
 
 import pandas as pd
 import streamlit as st
@@ -15,17 +16,8 @@ if ui.coverage_notes(FIGURES[:3]):
     frame, keys = ui.page_cells(FIGURES)
     ui.headline_row(frame, FIGURES[:3])
 
-    ui.trend_block(frame, ["funds_raised"], key="raised_trend", title=t("funds.by_time", ctx.lang), heading=True)
-
-    # pairs of charts are tabs: one chart's height on a phone, where columns stack
-    breakdowns = (
-        ("channel", "raised_channel", "funds.by_channel"),
-        ("donor_type", "raised_donor_type", "funds.by_donor_type"),
-    )
-    for tab, (by, key, title) in zip(st.tabs([t(b[2], ctx.lang) for b in breakdowns]), breakdowns, strict=True):
-        with tab:
-            ui.bar_block(frame, "funds_raised", by, key=key, title=t(title, ctx.lang), titled=False)
-
+    # over time: raised beside disbursed where the programme pays out (that chart holds the
+    # raised trend too: one chart, not two, on a phone), else raised alone
     if ctx.has("funds_disbursed"):
         view = charts.over_time(frame, "funds_raised", keys)
         view = pd.concat([view, charts.over_time(frame, "funds_disbursed", keys)], ignore_index=True)
@@ -38,6 +30,18 @@ if ui.coverage_notes(FIGURES[:3]):
             dimension=None,
             heading=t("funds.raised_vs_disbursed", ctx.lang),
         )  # fmt: skip
+    else:
+        ui.trend_block(frame, ["funds_raised"], key="raised_trend", title=t("funds.by_time", ctx.lang), heading=True)
+
+    # pairs of charts are tabs: one chart's height on a phone, where columns stack
+    breakdowns = (
+        ("channel", "raised_channel", "funds.by_channel"),
+        ("donor_type", "raised_donor_type", "funds.by_donor_type"),
+    )
+    for tab, (by, key, title) in zip(st.tabs([t(b[2], ctx.lang) for b in breakdowns]), breakdowns, strict=True):
+        with tab:
+            ui.bar_block(frame, "funds_raised", by, key=key, title=t(title, ctx.lang), titled=False)
+
     if ui.present(("balance", "disbursement_rate")):
         m1, m2 = st.columns(2)
         ui.metric(frame, "balance", container=m1)
