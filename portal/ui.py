@@ -642,10 +642,11 @@ def _metric(frame: pd.DataFrame, figure: str, where: dict | None) -> tuple[str, 
     text = formatting.cell(figure, row["value"], row["status"], ctx.lang, ctx.k, reason=row["reason"])
     delta = None
     if not prev.empty and row["status"] == "published" and prev.iloc[0]["status"] == "published":
-        diff = float(row["value"]) - float(prev.iloc[0]["value"])
-        sign = "+" if diff >= 0 else "-"
-        change = t("overview.change", ctx.lang, previous=ctx.period_name(prev_key))
-        delta = f"{sign}{formatting.value(figure, abs(diff), ctx.lang)} {change}"
+        from portal import board
+
+        # one rule for a change, the board's: a rate moves in percentage points (+6.2 pp, not +6.2%)
+        diff, _ = board.difference(figure, float(prev.iloc[0]["value"]), float(row["value"]), ctx.lang)
+        delta = f"{diff} {t('overview.change', ctx.lang, previous=ctx.period_name(prev_key))}"
     help_text = fig.definition(ctx.lang)
     if row["status"] != "published":
         help_text += "\n\n" + formatting.reason(row["reason"] or "primary", ctx.lang, ctx.k)

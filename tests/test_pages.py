@@ -225,6 +225,24 @@ def test_headline_metrics_are_store_cells(use_store):
             assert shown[BY_KEY[figure].name(lang)] == expected
 
 
+def test_a_rate_changes_in_percentage_points(use_store):
+    """The funds page says a rate's change as the board does: "+6.2 pp", never "+6.2%" (a
+    change of 6.2 % of the rate is another thing)."""
+    from portal import board
+    from portal.figures import BY_KEY
+
+    index, _ = store_index(use_store)
+    key = ("disbursement_rate", PROGRAMMES[0])
+    nones = [None] * len(DIMENSIONS)
+    before, after = (index.get((*key, p, *nones)) for p in ("2022", "2023"))
+    assert before and after and before[1] == after[1] == "published"
+    for lang in ("zh", "en"):
+        at = open_page("funds_raised", lang=lang, programme=PROGRAMMES[0], period="2023")
+        metric = next(m for m in at.metric if m.label == BY_KEY["disbursement_rate"].name(lang))
+        expected = board.difference("disbursement_rate", before[0], after[0], lang)[0]
+        assert metric.proto.delta.startswith(expected) and t("board.pp", lang, value="").strip() in expected
+
+
 def test_widget_change_rewrites_the_permalink(use_store):
     at = open_page("overview", lang="en", programme="all", period="2023")
     at.selectbox(key="w_programme").set_value(PROGRAMMES[0]).run()
