@@ -318,8 +318,9 @@ def trend(
 
 
 def _period_axis(period_keys, lang: str) -> alt.Axis:
-    """Periods in the page's language (2023年4季度 / Q4 2023, not the key 2023-Q4), upright when
-    a phone's width holds them side by side (a few years) and slanted when there are many."""
+    """Periods in the page's language (2023年4季度 / Q4 2023, not the key 2023-Q4), upright; where
+    they would overlap (quarters on a phone) some are left out (slanted, they pushed the
+    chart's title out of its frame)."""
     keys = list(dict.fromkeys(period_keys))
     words = json.dumps({key: formatting.short_period(key, lang) for key in keys}, ensure_ascii=False)
     return _axis(labelAngle=0, labelOverlap="greedy", labelExpr=f"{words}[datum.value]")
