@@ -140,28 +140,21 @@ def date(day: dt.date, lang: str) -> str:
     return format_date(day, format="d MMM y", locale="en_GB")
 
 
-def period(key: str, lang: str) -> str:
-    """A grid period as words: 2023年第4季度 / Q4 2023."""
+def period(key: str, lang: str, *, short: bool = False) -> str:
+    """A grid period as words: 2023年第4季度 / Q4 2023. ``short``, for a chart's axis: 2023 /
+    2023年4季度 / 2023年12月 in Chinese, 2023 / Q4 2023 / Dec 2023 in English."""
     kind = periods.period_type(key)
     if kind == "all" or kind is None:
         return t("period.all", lang)
     p = periods.parse(key)
     if kind == "year":
-        return t("period.year", lang, year=p.start.year)
+        return str(p.start.year) if short else t("period.year", lang, year=p.start.year)
     if kind == "quarter":
-        return t("period.quarter", lang, year=p.start.year, q=(p.start.month - 1) // 3 + 1)
-    month_name = format_date(p.start, format="MMM", locale="en_GB")
+        message = "period.quarter_short" if short else "period.quarter"
+        return t(message, lang, year=p.start.year, q=(p.start.month - 1) // 3 + 1)
+    month_name = format_date(p.start, format="MMM", locale="en_GB")  # a month is short already
     return t("period.month", lang, year=p.start.year, month=p.start.month, month_name=month_name)
 
 
 def short_period(key: str, lang: str) -> str:
-    """A period on a chart's axis: 2023 / 2023年4季度 / 2023年12月 in Chinese, 2023 / Q4 2023 /
-    Dec 2023 in English."""
-    kind = periods.period_type(key)
-    if kind in ("quarter", "month"):
-        p = periods.parse(key)
-        month_name = format_date(p.start, format="MMM", locale="en_GB")
-        q = (p.start.month - 1) // 3 + 1
-        key = "period.quarter_short" if kind == "quarter" else "period.month"  # a month is short already
-        return t(key, lang, year=p.start.year, q=q, month=p.start.month, month_name=month_name)
-    return period(key, lang) if kind == "all" or kind is None else str(periods.parse(key).start.year)
+    return period(key, lang, short=True)
