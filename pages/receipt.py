@@ -46,8 +46,8 @@ if submitted:
         )
     else:
         st.info(t("receipt.not_found", lang))
-    left = outcome.attempts_left
-    st.caption(t("receipt.attempts_left_one" if left == 1 else "receipt.attempts_left", lang, n=left))
-elif (left := ui.receipt_checks_left()) < ui.RECEIPT_ATTEMPTS:  # back after a reload: what is left
+# after a check, and back after a reload: the checks this visitor has left
+left = outcome.attempts_left if submitted else ui.receipt_checks_left()
+if submitted or left < ui.RECEIPT_ATTEMPTS:
     st.caption(t("receipt.attempts_left_one" if left == 1 else "receipt.attempts_left", lang, n=left))
 st.caption(t("receipt.privacy", lang))
