@@ -239,18 +239,19 @@ def bar(
     # a long bar carries its value inside its end, in the ink that reads on its colour; a short
     # one beside it: a label past the longest bar ran off a phone's edge
     long_from = 0.6 * float(data["value"].max()) if data["value"].notna().any() else 0.0
+    long_bar = f"datum.value >= {long_from} && datum.value > 0"
     data["ink"] = [_ink(colors.get(c, SINGLE)) for c in data[dimension]]
     inside = (
         base.mark_text(align="right", dx=-4, fontSize=11)
         .encode(
             x=alt.X("value:Q"), y=y, text="text:N", color=alt.Color("ink:N", scale=None), tooltip=_tooltip(lang, figure)
         )
-        .transform_filter(f"datum.status === 'published' && datum.value >= {long_from} && datum.value > 0")
+        .transform_filter(f"datum.status === 'published' && {long_bar}")
     )
     values = (
         base.mark_text(align="left", dx=3, fontSize=11)
         .encode(x=alt.X("value:Q"), y=y, text="text:N", tooltip=_tooltip(lang, figure))
-        .transform_filter(f"datum.status === 'published' && !(datum.value >= {long_from} && datum.value > 0)")
+        .transform_filter(f"datum.status === 'published' && !({long_bar})")
     )
     hidden = (
         base.mark_text(align="left", dx=3, fontStyle="italic", color=WITHHELD_GREY, fontSize=11)
