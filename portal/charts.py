@@ -169,6 +169,10 @@ def _axis_title(figure: str, lang: str, unit: str | None = None) -> str:
     name = fig.name(lang)
     if name.endswith(("）", ")")):  # 惠及儿童（人） already names its unit
         return name
+    return _with_unit(name, unit, lang)
+
+
+def _with_unit(name: str, unit: str, lang: str) -> str:
     return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
 
 
@@ -192,11 +196,7 @@ def _value_axis(figure: str, values, lang: str, *, title: str | None = None, **k
     divisor, unit = formatting.money_scale(top, lang)
     if divisor != 1:
         kwargs["labelExpr"] = f"format(datum.value / {int(divisor)}, ',')"
-    name = (
-        _axis_title(figure, lang, unit)
-        if title is None
-        else (f"{title}（{unit}）" if lang == "zh" else f"{title} ({unit})")
-    )
+    name = _axis_title(figure, lang, unit) if title is None else _with_unit(title, unit, lang)
     return _axis(title=name, **kwargs)
 
 
