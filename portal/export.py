@@ -39,10 +39,20 @@ def export_frame(cells: pd.DataFrame) -> pd.DataFrame:
     return frame[list(EXPORT_COLUMNS)]
 
 
-def to_json(release: Release, cells: pd.DataFrame) -> str:
-    frame = export_frame(cells)
+def to_json(
+    release: Release, cells: pd.DataFrame, *, labels: pd.DataFrame | None = None, lang: str | None = None
+) -> str:
+    """The release and its cells; with ``labels`` and ``lang``, each cell also carries
+    ``figure_name``, ``programme_name`` and ``<dimension>_name`` in that language."""
+    frame = named(cells, labels) if labels is not None and lang else export_frame(cells)
+    columns = list(EXPORT_COLUMNS)
+    if labels is not None and lang:
+        other = "en" if lang == "zh" else "zh"
+        frame = frame.drop(columns=[c for c in frame.columns if c.endswith(f"_name_{other}")])
+        frame = frame.rename(columns={c: c.removesuffix(f"_{lang}") for c in frame.columns})
+        columns = list(frame.columns)
     records = [
-        {column: _plain(value) for column, value in zip(EXPORT_COLUMNS, row, strict=True)}
+        {column: _plain(value) for column, value in zip(columns, row, strict=True)}
         for row in frame.itertuples(index=False, name=None)
     ]
     document = {"release": release.id, "as_of": release.as_of.isoformat(), "k": release.k, "cells": records}
@@ -52,6 +62,17 @@ def to_json(release: Release, cells: pd.DataFrame) -> str:
 def labelled(cells: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """The export frame plus ``*_name_zh`` / ``*_name_en`` label columns, made inert for
     spreadsheets (a name typed as ``=HYPERLINK(...)`` stays text)."""
+    return inert(named(cells, labels))
+
+
+def labelled_columns() -> list[str]:
+    """The CSV's columns, in order (the data package describes them)."""
+    empty_cells = pd.DataFrame(columns=[c for c in EXPORT_COLUMNS if c != "unit"])
+    return list(named(empty_cells, pd.DataFrame(columns=["dimension", "code", "name_zh", "name_en"])).columns)
+
+
+def named(cells: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The export frame plus ``*_name_zh`` / ``*_name_en`` label columns."""
     frame = export_frame(cells)
     out = frame.copy()
     names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
@@ -75,7 +96,7 @@ def labelled(cells: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
         position = out.columns.get_loc(dimension) + 1
         out.insert(position, f"{dimension}_name_zh", frame[dimension].map(lambda c, f=lookup: f(c, 0)))
         out.insert(position + 1, f"{dimension}_name_en", frame[dimension].map(lambda c, f=lookup: f(c, 1)))
-    return inert(out)
+    return out
 
 
 def inert(frame: pd.DataFrame) -> pd.DataFrame:

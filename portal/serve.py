@@ -6,6 +6,7 @@ as ``/funds_raised`` would run that page file without the router (no language, n
 so the first visitors after a restart would see an error. Our ``pages/`` holds
 ``st.navigation`` pages only, so the legacy discovery is switched off before the server starts.
 Deployments start the portal with this module (or ``portal serve``), not ``streamlit run``.
+It runs ``asgi.py``: the same Streamlit app, plus the open-data API and embeds (``portal.api``).
 
 Before starting, the current release's key fingerprint is checked against the keys this
 deployment trusts (``pseudonym.accepted_fingerprints``); an unknown one stops the start."""
@@ -16,7 +17,8 @@ import sys
 
 from portal.settings import PROJECT_ROOT, Settings, get_settings
 
-APP = PROJECT_ROOT / "streamlit_app.py"
+# the pages and the open-data API on one server: asgi.py wraps streamlit_app.py in st.App
+APP = PROJECT_ROOT / "asgi.py"
 
 
 def check(settings: Settings) -> tuple[str | None, str | None]:
