@@ -78,7 +78,7 @@ def run_loader(csv_path: Path, tmp: Path, out) -> None:
 
 def run_raw(csv_path: Path, tmp: Path, out) -> None:
     """The floor: rows already parsed into tuples, one executemany, one transaction."""
-    from loaders.core import parse_amount, parse_date
+    from loaders.cells import parse_amount, parse_date
     from portal.pseudonym import fast_pseudonymiser
 
     engine = _store(tmp / "raw.db")
@@ -111,7 +111,7 @@ def run_raw(csv_path: Path, tmp: Path, out) -> None:
     con.isolation_level = None
     cur = con.cursor()
     # the same connection settings the loader uses, so the ratio compares the work done
-    from loaders.core import SQLITE_CACHE_KIB
+    from loaders.store import SQLITE_CACHE_KIB
 
     cur.execute("PRAGMA foreign_keys=OFF")
     cur.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")

@@ -101,8 +101,8 @@ def run_loader(path: Path, tmp: Path, out) -> None:
 
 def run_raw(path: Path, form: str, tmp: Path, out) -> None:
     """The floor: the paid orders already parsed into tuples, one executemany, one transaction."""
-    from loaders.core import SQLITE_CACHE_KIB
     from loaders.platforms import platforms
+    from loaders.store import SQLITE_CACHE_KIB
 
     tencent = platforms()["tencent"]
     f = {part: names[0] for part, names in tencent.fields.items()}

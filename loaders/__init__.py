@@ -2,7 +2,7 @@
 
 ``load_file(kind, path, engine=..., key=...)`` reads one CSV, XLSX or JSON file of one kind, checks
 every row, writes the good rows in one transaction and the bad ones to ``FILE.rejects.csv``.
-See loaders/core.py for the pipeline and one module per kind for its columns and rules.
+See loaders/pipeline.py for the pipeline and one module per kind for its columns and rules.
 
 Repeatability:
 - rows are upserted by their key (receipt_no, payment_no, record_no, (programme, child),
@@ -34,19 +34,12 @@ from loaders import (
     stage_standards,
     volunteer_hours,
 )
-from loaders.core import (
-    AllRowsRejected,
-    KeyMismatch,
-    KindSpec,
-    LoadResult,
-    NothingLoaded,
-    StrictRejected,
-    UnusableFile,
-    map_header,
-    message,
-    read_head,
-    run_load,
-)
+from loaders.headers import map_header
+from loaders.kinds import KindSpec
+from loaders.messages import KeyMismatch, UnusableFile, message
+from loaders.pipeline import FileLoad
+from loaders.reading import read_head
+from loaders.results import AllRowsRejected, LoadResult, NothingLoaded, StrictRejected
 
 KINDS = ("programmes", "regions", "stage_standards", "children", "donations", "disbursements", "volunteer_hours")
 
@@ -86,9 +79,7 @@ def load_file(
         raise UnusableFile(message("unknown_kind", lang, kind=kind, kinds=", ".join(KINDS)))
     if kind == "donations":
         spec = platforms.detect(Path(path), sheet) or spec
-    return run_load(
-        spec, Path(path), engine=engine, key=key, sheet=sheet, strict=strict, lang=lang, is_sample=is_sample
-    )
+    return FileLoad(spec, Path(path), key, lang).run(engine, sheet, strict=strict, is_sample=is_sample)
 
 
 def guess_kind(path: Path, sheet: str | None = None) -> str | None:

@@ -12,16 +12,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from loaders.core import (
-    Column,
-    Context,
-    KindSpec,
-    RowReject,
-    bool_cell,
-    is_empty,
-    parse_date,
-    required_present,
-)
+from loaders.cells import bool_cell, is_empty, parse_date, required_present
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import RowReject
 
 ID_NO = Column(
     "id_no",

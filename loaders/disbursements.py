@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from loaders.cells import amount_cell, cell_text, is_empty, text_cell
 from loaders.children import COUNTY, ID_NO, NAME, PROGRAMME
-from loaders.core import Column, Context, KindSpec, RowReject, amount_cell, cell_text, is_empty, text_cell
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import RowReject
 
 COLUMNS = (
     Column("payment_no", ("发放编号", "流水号", "发放流水号", "发放单号"), ("Payment no", "Payment number"), True),

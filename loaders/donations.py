@@ -20,18 +20,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from loaders.core import (
-    Column,
-    Context,
-    KindSpec,
-    RowReject,
-    amount_cell,
-    cell_text,
-    is_empty,
-    name_text,
-    phone_cell,
-    text_cell,
-)
+from loaders.cells import amount_cell, cell_text, is_empty, text_cell
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import RowReject
+from loaders.personal import name_text, phone_cell
 from portal.vocab import normalise_label
 
 COLUMNS = (

@@ -3,11 +3,11 @@
 A platform is data, not code: one TOML file in ``portal/reference/platforms/`` names the
 export's field for each part of a donation, the unit of its amounts, the offset its times are
 dated in and the states that mean paid. Each file becomes a ``KindSpec`` that
-``loaders.core.run_load`` runs like any kind, so a second platform is a second file.
+the pipeline (loaders/pipeline.py) runs like any kind, so a second platform is a second file.
 
 ``portal load donations FILE`` takes the file as an order export when its header names the
 platform's order-number and project-id fields (``detect``); CSV, XLSX and JSON are read by
-loaders/core.py. Each row is one order:
+loaders/reading.py. Each row is one order:
 - an order not in a paid state is ``NotPaid``: counted and listed apart, never loaded;
 - a paid order is one donation: receipt number = the order number, amount in fen exactly,
   date = the calendar date of its time at the platform's date offset (Beijing), channel
@@ -33,22 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from loaders import donations
-from loaders.core import (
-    MAX_YEAR,
-    MIN_YEAR,
-    Column,
-    Context,
-    KindSpec,
-    NotPaid,
-    RowReject,
-    UnusableFile,
-    amount_cell,
-    cell_text,
-    is_empty,
-    norm_header,
-    read_head,
-    text_cell,
-)
+from loaders.cells import MAX_YEAR, MIN_YEAR, amount_cell, cell_text, is_empty, text_cell
+from loaders.headers import norm_header
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import NotPaid, RowReject, UnusableFile
+from loaders.reading import read_head
 from portal.vocab import REFERENCE_DIR, vocabulary
 
 PLATFORM_DIR = REFERENCE_DIR / "platforms"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from loaders.core import Column, Context, KindSpec, RowReject, text_cell
+from loaders.cells import text_cell
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import RowReject
 from loaders.platforms import format_project_ids, project_ids_cell
 
 COLUMNS = (

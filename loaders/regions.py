@@ -4,7 +4,9 @@ are public by default; cities (ending ``00``) group them and are not published. 
 
 from __future__ import annotations
 
-from loaders.core import Column, Context, KindSpec, RowReject, bool_cell, cell_text, is_empty, text_cell
+from loaders.cells import bool_cell, cell_text, is_empty, text_cell
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import RowReject
 
 COLUMNS = (
     Column("code", ("区划代码", "行政区划代码", "代码", "编码"), ("Code", "Region code"), True),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from loaders.core import Column, Context, KindSpec, RowReject, amount_cell
+from loaders.cells import amount_cell
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import RowReject
 
 COLUMNS = (
     Column("programme", ("项目", "项目名称", "项目编码"), ("Programme", "Program", "Project"), True),

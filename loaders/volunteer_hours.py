@@ -9,21 +9,11 @@ comes from the ID number or the phone)."""
 
 from __future__ import annotations
 
+from loaders.cells import is_empty, parse_hours, parse_time, required_present, text_cell
 from loaders.children import COUNTY, PROGRAMME
-from loaders.core import (
-    Column,
-    Context,
-    KindSpec,
-    RowReject,
-    UnusableFile,
-    is_empty,
-    message,
-    parse_hours,
-    parse_time,
-    phone_cell,
-    required_present,
-    text_cell,
-)
+from loaders.kinds import Column, Context, KindSpec
+from loaders.messages import RowReject, UnusableFile, message
+from loaders.personal import phone_cell
 
 COLUMNS = (
     Column("record_no", ("记录编号", "记录号", "服务编号", "编号"), ("Record no", "Record number"), True),

@@ -23,7 +23,7 @@ def normalise_receipt_no(text: str) -> str:
 
 def amount_to_fen(text: str) -> int | None:
     """What a donor types (``100``, ``1,234.50``, ``¥88``, ``CNY 88``, ``88元``) in fen, or None."""
-    from loaders.core import CURRENCY_MARKS
+    from loaders.cells import CURRENCY_MARKS
 
     cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "")
     cleaned = CURRENCY_MARKS.sub("", cleaned).strip()

@@ -9,7 +9,7 @@ import random
 import sqlite3
 from pathlib import Path
 
-from loaders.core import id_check_char
+from loaders.personal import id_check_char
 from portal.db import make_engine
 from portal.stores import migrate
 

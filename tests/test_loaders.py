@@ -204,7 +204,7 @@ def test_sample_flag(store):
 
 
 def test_make_id_is_valid():
-    from loaders.core import parse_id_no
+    from loaders.personal import parse_id_no
 
     rng = random.Random(8)
     for _ in range(50):

@@ -9,19 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.core import (
-    EXCEL_EPOCH,
-    id_check_char,
-    mask_id,
-    mask_name,
-    mask_phone,
-    norm_header,
-    parse_amount,
-    parse_date,
-    parse_hours,
-    parse_id_no,
-    parse_time,
-)
+from loaders.cells import EXCEL_EPOCH, parse_amount, parse_date, parse_hours, parse_time
+from loaders.headers import norm_header
+from loaders.personal import id_check_char, parse_id_no
+from loaders.rejects import mask_id, mask_name, mask_phone
 
 dates = st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 12, 31))
 

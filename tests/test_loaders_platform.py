@@ -23,7 +23,7 @@ import pytest
 
 import loaders
 from loaders import platforms
-from loaders.core import UnusableFile, message
+from loaders.messages import UnusableFile, message
 from portal import publish, queries, receipts
 from portal.vocab import DIMENSIONS
 from tests.conftest import load_frames

@@ -13,7 +13,9 @@ import re
 import pytest
 
 from loaders import KINDS, AllRowsRejected, UnusableFile, load_file
-from loaders.core import _messages, id_check_char, mask_id, mask_phone
+from loaders.messages import _messages
+from loaders.personal import id_check_char
+from loaders.rejects import mask_id, mask_phone
 from tests.loader_fixtures import (
     KEY,
     children_rows,
@@ -405,11 +407,11 @@ def test_children_derive_gender_birth_and_age_band(env):
 
 @pytest.mark.parametrize("small", [2, 1000], ids=["numpy-registry", "dict-registry"])
 def test_duplicate_key_across_chunks(env, monkeypatch, small):
-    import loaders.core as core
+    import loaders.rows as checking
 
     engine, tmp, *_ = env
-    monkeypatch.setattr(core, "CHUNK", 3)
-    monkeypatch.setattr(core.KeyRegistry, "SMALL", small)
+    monkeypatch.setattr(checking, "CHUNK", 3)
+    monkeypatch.setattr(checking.KeyRegistry, "SMALL", small)
     rows = [*valid_rows("donations", env), dict(valid_rows("donations", env)[1], amount="99")]
     result = load_file("donations", write_dicts(tmp / "d.csv", rows), engine=engine, key=KEY, lang="en")
     assert (result.rows, result.loaded, result.rejected) == (len(rows), len(rows) - 1, 1)

@@ -44,16 +44,16 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    import loaders.core as core
+    import loaders.store as store
     from portal.db import make_engine
     from loaders import load_file
 
-    real_put = core.ChunkWriter.put
+    real_put = store.ChunkWriter.put
     def put(self, rows):
         real_put(self, rows)
         print("chunk written", flush=True)   # rows are in the open transaction now
         time.sleep(60)                        # the parent kills us here
-    core.ChunkWriter.put = put
+    store.ChunkWriter.put = put
     engine = make_engine("sqlite:///" + {db!r})
     load_file("donations", Path({csv!r}), engine=engine, key={key!r})
 """)
@@ -61,7 +61,7 @@ KILL_SCRIPT = textwrap.dedent("""
 
 def test_sigkill_mid_load_leaves_store_unchanged(store):
     engine, tmp, db = store
-    from loaders.core import CHUNK
+    from loaders.rows import CHUNK
 
     rows = donation_rows(random.Random(1), CHUNK + 500)
     path = write_dicts(tmp / "big.csv", rows)

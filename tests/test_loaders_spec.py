@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import text
 
 from loaders import SPECS, AllRowsRejected, UnusableFile, load_file
-from loaders.core import message
+from loaders.messages import message
 from tests.loader_fixtures import (
     KEY,
     PROGRAMMES,

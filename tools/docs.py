@@ -209,20 +209,20 @@ def _vocabularies_block() -> str:
 
 
 def _limits_block() -> str:
-    from loaders import core
+    from loaders import cells, reading, rejects
 
-    empty = "、".join(_code(tok) for tok in sorted(core.EMPTY_TOKENS) if tok) or ""
+    empty = "、".join(_code(tok) for tok in sorted(cells.EMPTY_TOKENS) if tok) or ""
     return _table(
         ["规则 · rule", "值 · value"],
         [
-            ["表头所在行：前几行非空行之内 · the header is among the first non-blank rows", str(core.HEADER_SEARCH)],
-            ["日期的年份 · a date's year", f"{core.MIN_YEAR} – {core.MAX_YEAR}"],
+            ["表头所在行：前几行非空行之内 · the header is among the first non-blank rows", str(reading.HEADER_SEARCH)],
+            ["日期的年份 · a date's year", f"{cells.MIN_YEAR} – {cells.MAX_YEAR}"],
             ["视为空白的单元格 · cells read as empty", f"(空 · blank)、{empty}"],
-            ["XLSX 最多行数 · XLSX rows at most", f"{core.XLSX_MAX_ROWS:,}"],
-            ["XLSX 单元格最多字符 · characters in an XLSX cell at most", f"{core.XLSX_MAX_CELL:,}"],
-            ["XLSX 解压后最大 · XLSX unpacked at most", f"{core.XLSX_MAX_UNPACKED / 1024**3:g} GiB"],
-            ["XLSX 压缩比上限 · XLSX packing ratio at most", f"{core.XLSX_MAX_RATIO}×"],
-            ["拒收文件中每个值最多字符 · characters of a value in the rejects file", str(core.REJECT_VALUE_CHARS)],
+            ["XLSX 最多行数 · XLSX rows at most", f"{reading.XLSX_MAX_ROWS:,}"],
+            ["XLSX 单元格最多字符 · characters in an XLSX cell at most", f"{reading.XLSX_MAX_CELL:,}"],
+            ["XLSX 解压后最大 · XLSX unpacked at most", f"{reading.XLSX_MAX_UNPACKED / 1024**3:g} GiB"],
+            ["XLSX 压缩比上限 · XLSX packing ratio at most", f"{reading.XLSX_MAX_RATIO}×"],
+            ["拒收文件中每个值最多字符 · characters of a value in the rejects file", str(rejects.REJECT_VALUE_CHARS)],
         ],
     )
 
