@@ -1,17 +1,18 @@
 """理事会 Board: a quarter or a year against the prior period and the same period last year,
 balance and disbursement rate over time, the stage table against the standards, the biggest
-changes in two labelled lists; a projector mode (?projector=1, ``portal.projector``) and the
+changes in two labelled lists; a projector mode (?projector=1, ``portal.ui.projector``) and the
 board pack PDF."""
 
 import streamlit as st
 
 from portal import board as boards
-from portal import formatting, projector, ui
+from portal import formatting, ui
 from portal.i18n import t
+from portal.ui import projector
 
 ctx = ui.context()
 lang = ctx.lang
-period = ui.board_period(ctx)
+period = boards.choose_period(ctx.period, ctx.all_periods, coverage=ctx.coverage, programme=ctx.programme)
 view = ui.board(period)
 
 if ui.projector_on():

@@ -58,7 +58,7 @@ if ui.coverage_notes(FIGURES):
         table.index = pd.Index([ctx.region_name(c) for c in table.index], name=charts.vocab_name("region", ctx.lang))
         table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
         # an HTML table: every row shown (no scroll inside it), the county column kept in place
-        # when the stages scroll sideways on a phone (ui.METRIC_CSS), text a screen reader reads;
+        # when the stages scroll sideways on a phone (ui.style.PAGE_CSS), text a screen reader reads;
         # one legend for the two markers a cell may hold
         st.table(table, border="horizontal")
         st.caption(t("stage.region_table_note", ctx.lang, withheld=t("cell.status_withheld", ctx.lang), k=ctx.k))

@@ -5,7 +5,7 @@ attempts are limited per visitor (a reload keeps the count)."""
 
 import streamlit as st
 
-from portal import charts, formatting, ui
+from portal import charts, formatting, receipts, ui
 from portal.i18n import t
 
 ctx = ui.context()
@@ -48,6 +48,6 @@ if submitted:
         st.info(t("receipt.not_found", lang))
 # after a check, and back after a reload: the checks this visitor has left
 left = outcome.attempts_left if submitted else ui.receipt_checks_left()
-if submitted or left < ui.RECEIPT_ATTEMPTS:
+if submitted or left < receipts.ATTEMPTS:
     st.caption(t("receipt.attempts_left_one" if left == 1 else "receipt.attempts_left", lang, n=left))
 st.caption(t("receipt.privacy", lang))

@@ -167,6 +167,22 @@ class Board:
         return " · ".join(parts)
 
 
+def choose_period(period: str, available: list[str], *, coverage: Coverage, programme: str) -> str:
+    """The board's period for a view of ``period`` (``available``: the programme's periods):
+    a quarter or year as chosen; a month's own quarter; else the latest quarter (a year where
+    there are none) that every programme of the view has reported for."""
+    if periods.period_type(period) in BOARD_PERIOD_TYPES:
+        return period
+    of_type = {kind: [p for p in available if periods.period_type(p) == kind] for kind in BOARD_PERIOD_TYPES}
+    quarters = of_type["quarter"] or of_type["year"]
+    holding = [q for q in quarters if period in periods.children_of(q)]
+    if holding:
+        return holding[0]
+    if not quarters:
+        return period
+    return coverage.default_period(programme, periods.period_type(quarters[-1]), available)
+
+
 def build(engine: Engine, *, period: str, programme: str = "all", release_id: str | None = None) -> Board:
     """The board of ``programme`` in ``period`` (a quarter or a year) from the published store."""
     release = queries.release(engine=engine, release_id=release_id) if release_id else None

@@ -8,13 +8,19 @@ up. Nothing about a receipt number can be learnt without its exact amount."""
 from __future__ import annotations
 
 import hmac
+import math
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from portal.models.published import Receipt
+
+ATTEMPTS = 5  # checks per visitor (a reload keeps the count) …
+WINDOW_S = 600  # … in ten minutes
 
 
 def normalise_receipt_no(text: str) -> str:
@@ -119,3 +125,44 @@ class AttemptLog:
                 for stale in sorted(self._log, key=lambda k: self._log[k][-1])[: len(self._log) - self.max_visitors]:
                     del self._log[stale]
             return self.limit - len(recent)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # found | not_found | invalid | limited
+    receipt: Receipt | None = None
+    attempts_left: int = 0
+    wait_minutes: int = 0
+
+
+def checks_left(attempts: AttemptLog, visitor: str, now: float) -> int:
+    return max(attempts.left(visitor, now), 0)
+
+
+def check(
+    *,
+    attempts: AttemptLog,
+    visitor: str,
+    now: float,
+    receipt_no: str,
+    amount: str,
+    key: Callable[[], bytes | None],
+    engine: Engine,
+) -> Outcome:
+    """One check: at most ``attempts.limit`` per visitor in its window, a check with a receipt
+    number and an amount counted; "not found" is the same answer for an unknown receipt number
+    and for a known one with another amount. ``key()`` is called per counted check, so a
+    rotated key is read at once; None (no usable key) answers "invalid"."""
+    if attempts.left(visitor, now) <= 0:
+        wait = math.ceil(attempts.wait_s(visitor, now) / 60)
+        return Outcome("limited", attempts_left=0, wait_minutes=max(wait, 1))
+    fen = amount_to_fen(amount or "")
+    number = (receipt_no or "").strip()
+    if not number or fen is None:
+        return Outcome("invalid", attempts_left=attempts.left(visitor, now))
+    left = attempts.add(visitor, now)
+    secret = key()
+    if secret is None:
+        return Outcome("invalid", attempts_left=left)
+    found = lookup(engine=engine, key=secret, receipt_no=number, amount_fen=fen)
+    return Outcome("found" if found else "not_found", receipt=found, attempts_left=left)

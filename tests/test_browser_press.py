@@ -195,9 +195,9 @@ def test_chart_png_download_is_the_stated_size(server, browser):
     with tab.expect_download(timeout=60000) as info:
         tab.get_by_role("button", name=t("export.download_png", "zh")).first.click()
     data = Path(info.value.path()).read_bytes()
-    from portal import ui
+    from portal.ui import files
 
-    width, height = ui.CHART_EXPORT_PX
+    width, height = files.CHART_EXPORT_PX
     assert chart_export.png_size(data) == (2 * width, 2 * height)
     context.close()
 
@@ -257,7 +257,7 @@ def test_receipt_checks_left_survive_a_reload(server, browser):
     checks made before it (a reload used to give five more)."""
     import secrets
 
-    from portal import ui
+    from portal import receipts
 
     key = secrets.token_hex(32)
     with serve_portal(server["url"], env={"PORTAL_RECEIPT_KEY": key}) as base:
@@ -271,7 +271,7 @@ def test_receipt_checks_left_survive_a_reload(server, browser):
             tab.get_by_role("button", name=t("receipt.check", "en")).click()
             tab.wait_for_timeout(500)
             _settle(tab, charts=False)
-        left = ui.RECEIPT_ATTEMPTS - 2
+        left = receipts.ATTEMPTS - 2
         assert t("receipt.attempts_left", "en", n=left) in tab.inner_text("body")
         tab.reload()
         _settle(tab, charts=False)

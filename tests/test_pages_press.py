@@ -252,13 +252,11 @@ def test_wrong_amount_and_unknown_receipt_get_the_same_answer(use_press):
 
 
 def test_attempts_are_limited_per_visitor(use_press):
-    from portal import ui
-
     at = open_page("receipt", lang="en")
     number, fen = GIFTS[1]
-    for attempt in range(ui.RECEIPT_ATTEMPTS):
+    for attempt in range(receipts.ATTEMPTS):
         _check(at, "NO-0000-000000", "1")
-        left = ui.RECEIPT_ATTEMPTS - attempt - 1
+        left = receipts.ATTEMPTS - attempt - 1
         if left == 1:  # "1 check left", not "1 checks left"
             assert t("receipt.attempts_left_one", "en") in [c.value for c in at.caption]
     _check(at, number, f"{fen / 100:.2f}")  # even the right amount is refused now

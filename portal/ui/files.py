@@ -1,0 +1,142 @@
+"""The files a visitor takes away: a view's cells as CSV and XLSX, its chart as PNG and SVG
+(title, source, as-of and the view's URL drawn in), the whole release, each built on click;
+and the portal's public address, which permalinks and citations carry."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from portal import downloads, queries
+from portal.i18n import t
+from portal.settings import get_settings
+from portal.ui import store
+from portal.ui.state import Context, context
+
+CHART_EXPORT_PX = (1200, 675)
+DOWNLOADS_PX = 170  # the downloads' control beside the table twin: "Download Excel" on one line
+
+
+def base_url() -> str:
+    """The portal's public address as the visitor reached it (for permalinks and citations)."""
+    from urllib.parse import urlsplit
+
+    from portal import lookup
+
+    try:
+        url = st.context.url
+    except Exception:  # outside a browser session (AppTest)
+        url = None
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    return lookup.base_url(get_settings())
+
+
+def page_url(ctx: Context) -> str:
+    from urllib.parse import urlencode
+
+    params = {k: st.query_params.get(k) for k in st.query_params}
+    return f"{base_url()}/{ctx.page}?{urlencode(params)}"
+
+
+def download(where, label: str, build, *, file_name: str, mime: str, key: str, **options) -> None:
+    """A download button whose file ``build()`` makes on click. ``on_click="ignore"``: a click
+    must not rerun the page, as a rerun replaces the button's deferred file id while the
+    click is still fetching the old one, and the download then fails (seen in CI)."""
+    where.download_button(label, data=build, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
+
+
+def downloads_menu(key: str):
+    """The one control that holds a view's downloads (CSV, Excel, PNG, SVG): an expander, so
+    its buttons follow it in the Tab order (a popover's body sits at the document's end)."""
+    return st.expander(
+        t("chart.downloads", context().lang), icon=":material/download:", key=f"downloads_{key}", width=DOWNLOADS_PX
+    )
+
+
+def downloads_only(view: pd.DataFrame, *, key: str) -> None:
+    """CSV and XLSX buttons holding exactly the cells of ``view`` (the same export as
+    ``portal figures``), one under the other (they live in ``downloads_menu``)."""
+    ctx = context()
+    columns = list(queries.CELL_COLUMNS)
+    raw = view if list(view.columns) == columns else view[columns]
+    name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
+    view_name = f"{key} · {ctx.programme_name()} · {ctx.period_name()}"
+    # the files are built on click, on another thread where st.session_state is not
+    # reachable: everything they need is resolved here, in the script run
+    url, release, lang = store.url(), ctx.release, ctx.lang
+    download(
+        st,
+        t("chart.download_csv", ctx.lang),
+        lambda: downloads.csv_bytes(raw, store.labels(url, release["id"])),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        width="stretch",
+    )
+    download(
+        st,
+        t("chart.download_xlsx", ctx.lang),
+        lambda: downloads.xlsx_bytes(raw, store.labels(url, release["id"]), release=release, lang=lang, view=view_name),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key}",
+        width="stretch",
+    )
+
+
+def chart_exports(chart, *, key: str, title: str) -> None:
+    """PNG and SVG of a chart with its title, source line, as-of and this view's URL drawn in."""
+    from portal import chart_export
+
+    ctx = context()
+    info = chart_export.credits(
+        title=title,
+        lang=ctx.lang,
+        release=ctx.release,
+        url=page_url(ctx),
+        subtitle=f"{ctx.programme_name()} · {ctx.period_name()}",
+    )
+    name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
+    w, h = CHART_EXPORT_PX
+    download(
+        st,
+        t("export.download_png", ctx.lang),
+        lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        width="stretch",
+    )
+    download(
+        st,
+        t("export.download_svg", ctx.lang),
+        lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        key=f"svg_{key}",
+        width="stretch",
+    )
+
+
+def release_downloads() -> None:
+    """The whole current release as CSV, XLSX and JSON: the cells ``portal figures`` prints."""
+    ctx = context()
+    rid = ctx.release["id"]
+    kinds = (
+        ("csv", "text/csv"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("json", "application/json"),
+    )
+    for column, (kind, mime) in zip(st.columns(3), kinds, strict=True):
+        download(
+            column,
+            t(f"find.download_{kind}", ctx.lang),
+            lambda kind=kind: store.release_file(store.url(), rid, kind, ctx.lang),
+            file_name=f"open-figures_{rid}.{kind}",
+            mime=mime,
+            key=f"release_{kind}",
+            width="stretch",
+        )
