@@ -17,6 +17,7 @@ PAGES = (
     ("find", ":material/search:"),
     ("board", ":material/groups:"),
     ("receipt", ":material/receipt_long:"),
+    ("open_data", ":material/api:"),
     ("about", ":material/info:"),
 )
 

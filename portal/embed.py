@@ -28,7 +28,8 @@ FAMILY_PAGE = {
     "register": "children_served",
     "service": "volunteers",
 }
-PARAMS = ("programme", "period", "ptype", "by", "lang", *DIMENSIONS)
+PARAMS = ("programme", "period", "ptype", "chart", "by", "lang", "release", *DIMENSIONS)
+CHARTS = ("line", "grouped")  # a trend's two forms: lines, or bars side by side (charts.grouped)
 HEIGHT_PX = 240
 IFRAME_HEIGHT_PX = 460
 
@@ -57,6 +58,9 @@ def build(engine, release, figure_path: str, params: dict[str, str], *, base_url
     ptype = params.get("ptype", "year")
     if ptype not in periods.PERIOD_TYPES[1:]:
         raise open_data.BadParameter("ptype", "unknown_value", value=open_data.shown(ptype))
+    kind = params.get("chart", "line")
+    if kind not in CHARTS:
+        raise open_data.BadParameter("chart", "unknown_value", value=open_data.shown(kind))
     if wanted.by and len(wanted.by) > 1:
         raise open_data.BadParameter("by", "one_dimension")
     programme = wanted.programme or "all"
@@ -89,7 +93,8 @@ def build(engine, release, figure_path: str, params: dict[str, str], *, base_url
         figure_names = " / ".join(BY_KEY[f].name(lang) for f in wanted.figures)
         title = t("embed.title_trend", lang, figure=figure_names, ptype=t(f"ptype.{ptype}", lang))
         subtitle = programme_name
-        chart = charts.trend(view, lang, release.k, title="") if not view.empty else None
+        draw = charts.grouped if kind == "grouped" else charts.trend
+        chart = draw(view, lang, release.k, title="") if not view.empty else None
         message = "" if chart is not None else t("notice.no_data_view", lang)
         table = _rows(charts.annotate(view, None, lang, release.k, names))
     url = _portal_url(base_url, figure.family, lang, programme, period, ptype, where)
@@ -141,13 +146,27 @@ def _portal_url(base: str, family: str, lang: str, programme: str, period: str, 
     return f"{base}/{FAMILY_PAGE.get(family, '')}?{urlencode(query)}"
 
 
-def embed_url(base: str, figures: list[str], *, lang: str, programme: str, period: str, ptype: str, by: str | None):
+def embed_url(
+    base: str,
+    figures: list[str],
+    *,
+    lang: str,
+    programme: str,
+    period: str,
+    ptype: str,
+    by: str | None,
+    where: dict | None = None,
+    chart: str = "line",
+) -> str:
     """The address of a page chart's embed (what its "Embed" control offers)."""
     query = {"programme": programme, "lang": lang}
     if by:
         query |= {"by": by, "period": period}
     else:
         query["ptype"] = "year" if ptype == "all" else ptype
+        if chart != "line":
+            query["chart"] = chart
+    query |= where or {}
     return f"{base}/embed/{','.join(figures)}?{urlencode(query)}"
 
 

@@ -51,9 +51,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "ptype", "Embeds without 'by': the period type the trend runs over (year, quarter, month).", example="year"
     ),
+    Parameter("chart", "Embeds without 'by': 'line' (default) or 'grouped' (bars side by side).", example="line"),
 )
+EMBED_ONLY = ("ptype", "chart")
 BY_NAME = {p.name: p for p in PARAMETERS}
-FIGURE_QUERY = tuple(name for name in BY_NAME if name != "ptype")  # what /api/v1/figures takes
+FIGURE_QUERY = tuple(name for name in BY_NAME if name not in EMBED_ONLY)  # what /api/v1/figures takes
 
 
 class BadParameter(ValueError):
@@ -292,3 +294,26 @@ def _field_kind(column: str) -> str:
 
 def dumps(document) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def examples(base: str) -> dict[str, str]:
+    """The calls the "Open data" page shows, runnable as they are against ``base``."""
+    figures = f"{base}/api/v1/figures"
+    return {
+        "curl": "\n".join(
+            (
+                f"curl '{base}/api/v1/releases'",
+                f"curl '{figures}?figure=funds_raised&period=2023&by=none&lang=en'",
+                f"curl -o cells.csv '{figures}.csv?figure=funds_disbursed&by=stage'",
+            )
+        ),
+        "pandas": "\n".join(
+            (
+                "import pandas as pd",
+                "",
+                f'cells = pd.read_csv("{figures}.csv?figure=children_served&by=region")',
+                'published = cells[cells["status"] == "published"]  # withheld cells have no value',
+                'print(published[["programme", "period", "region_name_zh", "value"]])',
+            )
+        ),
+    }

@@ -4,7 +4,7 @@ that it lists exactly the routes ``portal.api`` serves and that a maintained val
 
 from __future__ import annotations
 
-from portal import open_data
+from portal import embed, open_data
 from portal.figures import FIGURES
 from portal.i18n import t
 from portal.vocab import DIMENSIONS, VOCAB_DIMENSIONS, vocabulary
@@ -20,6 +20,8 @@ def _parameter(name: str) -> dict:
         schema["enum"] = ["zh", "en"]
     elif name == "ptype":
         schema["enum"] = ["year", "quarter", "month"]
+    elif name == "chart":
+        schema["enum"] = ["line", "grouped"]
     elif name in VOCAB_DIMENSIONS:
         schema["enum"] = list(vocabulary(name).codes)
     elif name == "figure":
@@ -75,7 +77,8 @@ def document(base: str) -> dict:
     figure_query = list(open_data.FIGURE_QUERY)
     cells = {"$ref": "#/components/schemas/Figures"}
     csv = {"type": "string", "description": "UTF-8 with BOM; one row per cell, names in zh and en."}
-    embed_query = ["programme", "period", "ptype", "by", "lang", "release", *DIMENSIONS]
+    embed_query = embed.PARAMS
+
     embed_path = _get(
         "A chart of one or more figures for another site's page (an iframe).",
         embed_query,

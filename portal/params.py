@@ -22,7 +22,7 @@ from portal.vocab import DIMENSIONS, VOCAB_DIMENSIONS, vocabulary
 PARAMS = ("lang", "programme", "ptype", "period", "region")
 REGION_PAGES = frozenset({"disbursed_by_stage", "children_served", "volunteers"})
 # pages without the programme/period filters: the URL carries their own state
-NO_FILTER_PAGES = frozenset({"find", "receipt"})
+NO_FILTER_PAGES = frozenset({"find", "receipt", "open_data"})
 PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "find": ("q", "release", "figure", *DIMENSIONS),  # a search, or a cell's permalink
     "board": ("projector", "slide"),
