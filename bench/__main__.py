@@ -104,7 +104,7 @@ def duckdb_baseline(working_url: str) -> float:
 
 
 def bench_scale(scale: int, workdir: Path) -> dict:
-    from portal import sample
+    from tools import sample
 
     data = workdir / f"scale{scale}"
     env = {**os.environ, "PORTAL_DATA_DIR": str(data), "PORTAL_PSEUDONYM_KEY": "bench-" + "0" * 58}

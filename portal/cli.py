@@ -266,7 +266,14 @@ def cmd_figures(args, settings: Settings) -> int:
 
 
 def cmd_sample(args, settings: Settings) -> int:
-    from portal import queries, sample
+    from portal import queries
+
+    try:  # a development tool beside the package in a source checkout (tools/sample), not installed with it
+        import tools.sample as sample
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("tools", "tools.sample"):
+            raise
+        raise CliError(say("sample_unavailable", args.lang)) from exc
 
     if args.if_empty:
         engine = make_engine(settings.published_store_url)

@@ -10,8 +10,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from portal.sample import PROGRAMMES, REGIONS, People, reference_tables
 from portal.vocab import vocabulary
+from tools.sample import PROGRAMMES, REGIONS, People, reference_tables
 
 COUNTIES = {code: (zh, city) for city, (_, _, counties) in REGIONS.items() for code, zh, _ in counties}
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from portal.sample import People
 from portal.vocab import vocabulary
 from tests.factories import COUNTIES, reference_frames
+from tools.sample import People
 
 FIRST = dt.date(2022, 1, 1)
 LAST = dt.date(2023, 12, 31)

@@ -1,20 +1,22 @@
 """`portal sample` reproduces the Nantong report through the real load and publish.
 
-The targets are the generator's own inputs (reference/sample_calibration.toml), so nothing
+The targets are the generator's own inputs (tools/sample/calibration.toml), so nothing
 here is typed in: the test checks that the pipeline gives back what went in."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tomllib
 
 import pandas as pd
 import pytest
 
-from portal.sample import CALIBRATION, generate
 from portal.vocab import DIMENSIONS
 from tests.conftest import ROOT
+from tools.sample import CALIBRATION, generate
 
 CAL = CALIBRATION["nt_care"]
 
@@ -132,3 +134,33 @@ def test_sample_files_are_what_staff_hand_over(sample_store):
     rows = list(sheet.iter_rows(min_row=3, max_row=3, values_only=True))
     assert any(isinstance(v, str) and v.startswith("¥") for v in rows[0])
     assert any(isinstance(v, str) and v.endswith("日") and "年" in v for v in rows[0])
+
+
+def test_the_sample_is_not_shipped_with_the_portal():
+    """The generator is a development tool: the installed packages are portal and loaders only."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert not any(pattern.startswith("tools") for pattern in include)
+    assert not (ROOT / "portal" / "sample.py").exists()
+
+
+def test_without_the_generator_portal_sample_says_so(tmp_path):
+    """Where the portal is installed without tools/sample, `portal sample` says the sample is a
+    development tool (exit 2) and writes nothing."""
+    from portal.cli import say
+
+    code = (
+        "import sys; sys.modules['tools.sample'] = None\n"  # as if not installed
+        "from portal.cli import main; sys.exit(main(['--lang', 'en', 'sample']))"
+    )
+    data = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PORTAL_DATA_DIR": str(data)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2, done.stderr
+    assert say("sample_unavailable", "en") in done.stderr
+    assert not data.exists()
