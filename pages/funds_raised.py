@@ -29,6 +29,7 @@ if ui.coverage_notes(FIGURES[:3]):
                       figures=" / ".join(dict.fromkeys(charts.annotate(view, None, ctx.lang, ctx.k)["figure_name"]))),
             dimension=None,
             heading=t("funds.raised_vs_disbursed", ctx.lang),
+            embed=ui.embed_address(["funds_raised", "funds_disbursed"], chart="grouped"),
         )  # fmt: skip
     else:
         ui.trend_block(frame, ["funds_raised"], key="raised_trend", title=t("funds.by_time", ctx.lang), heading=True)

@@ -246,7 +246,9 @@ def cmd_publish(args, settings: Settings) -> int:
 
 
 def cmd_figures(args, settings: Settings) -> int:
-    from portal import export, queries
+    """The cells of a release, filtered as ``/api/v1/figures`` filters them (``portal.open_data``):
+    the API's answer and this command's output are the same bytes for the same query."""
+    from portal import export, open_data, queries
 
     engine = _published(settings, args.lang)
     if args.release:
@@ -257,12 +259,33 @@ def cmd_figures(args, settings: Settings) -> int:
         release = queries.current_release(engine=engine)
         if release is None:
             raise CliError(say("no_release", args.lang))
-    cells = queries.cells(engine=engine, release_id=release.id)
+    labels = queries.labels(engine=engine, release_id=release.id)
+    try:
+        wanted = open_data.parse(_figure_query(args), names=open_data.names_of(labels))
+    except open_data.BadParameter as exc:
+        raise CliError(exc.document(args.lang)["error"]["message"]) from exc
+    cells = open_data.select(engine, release.id, wanted)
     if args.format == "json":
-        sys.stdout.write(export.to_json(release, cells) + "\n")
+        sys.stdout.write(open_data.figures_json(release, cells, labels, args.labels) + "\n")
     else:
-        sys.stdout.buffer.write(export.to_csv(cells, queries.labels(engine=engine, release_id=release.id)))
+        sys.stdout.buffer.write(export.to_csv(cells, labels))
     return 0
+
+
+def _figure_query(args) -> dict[str, str]:
+    """The command's filters as the API's query parameters (``--where stage=primary`` is
+    ``?stage=primary``)."""
+    from portal import open_data
+
+    params = {name: getattr(args, name) for name in ("figure", "programme", "period", "by") if getattr(args, name)}
+    for condition in args.where or ():
+        name, _, value = condition.partition("=")
+        if name in params:
+            raise open_data.BadParameter(name, "repeated")
+        params[name] = value
+    if args.labels:
+        params["lang"] = args.labels
+    return params
 
 
 def cmd_sample(args, settings: Settings) -> int:
@@ -429,6 +452,12 @@ def build_parser(lang_default: str, help_language: str | None = None) -> argpars
     p = command("figures", cmd_figures)
     p.add_argument("--format", choices=("csv", "json"), default="csv", help=h("figures_format"))
     p.add_argument("--release", metavar="ID", help=h("release"))
+    p.add_argument("--figure", metavar="KEYS", help=h("figures_figure"))
+    p.add_argument("--programme", metavar="CODE", help=h("figures_programme"))
+    p.add_argument("--period", metavar="KEYS", help=h("figures_period"))
+    p.add_argument("--by", metavar="DIMENSIONS", help=h("figures_by"))
+    p.add_argument("--where", action="append", metavar="DIMENSION=CODE", help=h("figures_where"))
+    p.add_argument("--labels", choices=("zh", "en"), help=h("figures_labels"))
     p = command("sample", cmd_sample)
     p.add_argument("--scale", type=int, default=1, metavar="N", help=h("sample_scale"))
     p.add_argument("--seed", type=int, default=20231231, metavar="S", help=h("sample_seed"))

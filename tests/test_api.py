@@ -360,3 +360,36 @@ def _shots():
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
+
+
+def test_a_pages_embed_code_pasted_into_another_site_draws_the_same_chart(portal):
+    """The press's path: the funds page's downloads menu → the <iframe> code → another site."""
+    from playwright.sync_api import sync_playwright
+
+    from portal.i18n import t
+    from tests.test_browser import _settle, open_downloads
+    from tools.screenshots import CHROMIUM_ARGS
+
+    chromium = _require_browser()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1366, "height": 900})
+        tab.goto(f"{portal['base']}/funds_raised?lang=en")
+        _settle(tab)
+        open_downloads(tab, "en")
+        menu = tab.locator('[data-testid="stExpander"]').filter(has_text=t("chart.downloads", "en")).first
+        code = menu.locator("code").filter(has_text="<iframe").first.inner_text()
+        assert code.startswith("<iframe") and "/embed/funds_raised,funds_disbursed?" in code
+        with _other_origin(f"<!doctype html><p>Article</p>{code}") as article:
+            tab.goto(article)
+            frame = None
+            for _ in range(100):
+                frame = next((f for f in tab.frames if "/embed/" in f.url), None)
+                if frame:
+                    break
+                tab.wait_for_timeout(200)
+            assert frame is not None
+            frame.wait_for_selector("#chart svg .mark-rect path", state="attached", timeout=30000)
+            assert "chart=grouped" in frame.url  # bars side by side, as on the page
+            assert frame.locator(".source").inner_text().startswith(t("export.source_line", "en").split("{")[0])
+        browser.close()

@@ -12,6 +12,7 @@
 from portal.ui.blocks import (
     bar_block,
     chart_block,
+    embed_address,
     figure_name,
     headline_row,
     metric,
@@ -55,6 +56,7 @@ __all__ = [
     "coverage_notes",
     "downloads_menu",
     "downloads_only",
+    "embed_address",
     "figure_name",
     "headline_row",
     "history",

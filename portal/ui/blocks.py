@@ -13,10 +13,11 @@ from streamlit import dataframe_util
 
 from portal import board as boards
 from portal import charts, formatting, queries
+from portal import embed as embeds
 from portal.figures import BY_KEY
 from portal.i18n import t
 from portal.ui import store
-from portal.ui.files import chart_exports, downloads_menu, downloads_only
+from portal.ui.files import base_url, chart_exports, downloads_menu, downloads_only
 from portal.ui.state import comparable_previous, context, markdown_text, present, trend_periods
 
 
@@ -77,9 +78,12 @@ class Drawn:
     table: pd.DataFrame
     view: pd.DataFrame
     title: str
+    embed: str = ""  # the chart's /embed/ address (path and query) for other sites, or none
 
 
-def draw(chart, view: pd.DataFrame, *, caption: str, dimension: str | None, total_note: bool) -> Drawn | None:
+def draw(
+    chart, view: pd.DataFrame, *, caption: str, dimension: str | None, total_note: bool, embed: str = ""
+) -> Drawn | None:
     ctx = context()
     if view.empty:
         return None
@@ -104,6 +108,23 @@ def draw(chart, view: pd.DataFrame, *, caption: str, dimension: str | None, tota
         table=charts.table(annotated, dimension, ctx.lang),
         view=view[list(queries.CELL_COLUMNS)].reset_index(drop=True),
         title=title if isinstance(title, str) and title else caption,
+        embed=embed,
+    )
+
+
+def embed_address(figures: list[str], *, by: str | None = None, where: dict | None = None, chart: str = "line") -> str:
+    """The /embed/ address of a chart of this view (``portal.embed`` draws it from the same cells)."""
+    ctx = context()
+    return embeds.embed_url(
+        "",
+        figures,
+        lang=ctx.lang,
+        programme=ctx.programme,
+        period=ctx.period,
+        ptype=ctx.ptype,
+        by=by,
+        where=where,
+        chart=chart,
     )
 
 
@@ -116,12 +137,14 @@ def chart_block(
     dimension: str | None,
     total_note: bool = False,
     heading: str | None = None,
+    embed: str = "",
 ) -> None:
     """A chart with its text description, table twin and CSV/XLSX of exactly this view.
-    ``chart`` may be a function building it: it is then called only when the view is new."""
+    ``chart`` may be a function building it: it is then called only when the view is new.
+    ``embed``: its /embed/ address (``embed_address``), when other sites may show it."""
     drawn = store.per_view(
         context().identity(key),
-        lambda: draw(chart, view, caption=caption, dimension=dimension, total_note=total_note),
+        lambda: draw(chart, view, caption=caption, dimension=dimension, total_note=total_note, embed=embed),
     )
     show(drawn, key=key, heading=heading)
 
@@ -146,6 +169,16 @@ def show(drawn: Drawn | str | None, *, key: str, heading: str | None = None, tit
         with downloads_menu(key):
             downloads_only(drawn.view, key=key)
             chart_exports(drawn.spec, key=key, title=drawn.title)
+            if drawn.embed:
+                _embed_code(drawn)
+
+
+def _embed_code(drawn: Drawn) -> None:
+    """The <iframe> a newsroom pastes (the code block's copy button takes it whole)."""
+    lang = context().lang
+    url = base_url() + drawn.embed
+    st.caption(f"{t('embed.control', lang)} · [{t('embed.preview', lang)}]({url})")
+    st.code(embeds.iframe(url, drawn.title), language="html")
 
 
 def _chart(drawn: Drawn, *, titled: bool = True) -> None:
@@ -222,7 +255,8 @@ def _bar(
         n=len(view),
         withheld=withheld,
     )
-    return draw(chart, view, caption=caption, dimension=by, total_note=withheld > 0)
+    embed = embed_address([figure], by=by, where=where)
+    return draw(chart, view, caption=caption, dimension=by, total_note=withheld > 0, embed=embed)
 
 
 def trend_block(
@@ -263,7 +297,9 @@ def _trend(frame: pd.DataFrame, figures: list[str], *, title: str, where: dict |
         ptype=t(f"ptype.{'year' if ctx.ptype == 'all' else ctx.ptype}", ctx.lang),
         n=len(keys),
     )
-    return draw(chart, view, caption=caption, dimension=None, total_note=False)
+    return draw(
+        chart, view, caption=caption, dimension=None, total_note=False, embed=embed_address(figures, where=where)
+    )
 
 
 def period_texts(frame: pd.DataFrame, figures: tuple[str, ...], *, with_unit: tuple[str, ...] = ()) -> dict[str, str]:
