@@ -7,44 +7,17 @@ locale, zh when unsure)."""
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime as dt
-import functools
 import json
-import locale
 import os
 import sys
-import tomllib
-from functools import cache
 from pathlib import Path
 
 from loaders import KINDS
 from portal import pseudonym, stores
+from portal.cli_words import CliError, Parser, default_lang, help_lang, say
 from portal.db import is_sqlite, make_engine
 from portal.settings import PROJECT_ROOT, Settings, get_settings
-from portal.vocab import REFERENCE_DIR
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
-
-
-@cache
-def _messages() -> dict:
-    return tomllib.loads((REFERENCE_DIR / "cli_messages.toml").read_text(encoding="utf-8"))
-
-
-def say(key: str, lang: str, **values) -> str:
-    return _messages()[key][lang].format(**values)
-
-
-def default_lang(settings: Settings) -> str:
-    if settings.lang in ("zh", "en"):
-        return settings.lang
-    name = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
-    return "en" if name.lower().startswith("en") else "zh"
 
 
 def _store(url: str, store: str, lang: str, *, create: bool = False):
@@ -370,56 +343,6 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0  # not reached
 
 
-def help_lang(argv: list[str] | None, default: str) -> str:
-    """The language of ``--help``: ``--lang`` wherever argv has it (argparse reads it only after
-    the parser, and with it every help text, is built), else the default."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--lang", nargs="?")
-    known, _ = pre.parse_known_args(argv)
-    return known.lang if known.lang in ("zh", "en") else default
-
-
-@cache
-def _help_values() -> dict[str, object]:
-    # read only when help is printed: portal.suppress brings pandas, which most commands do not need
-    from portal import suppress
-
-    return {"k_default": get_settings().k, "min_k": suppress.MIN_K, "max_k": suppress.MAX_K}
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's layout, with its own words ("usage:") in the help language."""
-
-    def __init__(self, prog: str, *, lang: str, **kwargs):
-        super().__init__(prog, **kwargs)
-        self._lang = lang
-
-    def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, say("help_usage", self._lang) if prefix is None else prefix)
-
-    def _expand_help(self, action):
-        action = copy.copy(action)
-        vars(action).update(_help_values())
-        return super()._expand_help(action)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse in the help language: its own words (usage, section titles, -h, the error line)
-    come from cli_messages.toml; the detail of an error stays argparse's English."""
-
-    def __init__(self, *args, lang: str, **kwargs):
-        formatter = functools.partial(_HelpFormatter, lang=lang)
-        super().__init__(*args, formatter_class=formatter, add_help=False, **kwargs)
-        self.lang = lang
-        self._positionals.title = say("help_positionals", lang)
-        self._optionals.title = say("help_options", lang)
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=say("help_help", lang))
-
-    def error(self, message: str):
-        self.print_usage(sys.stderr)
-        self.exit(2, say("help_error", self.lang, prog=self.prog, message=message) + "\n")
-
-
 def build_parser(lang_default: str, help_language: str | None = None) -> argparse.ArgumentParser:
     """Every command and option described in ``help_language`` (default: ``lang_default``), from
     the help_* texts of reference/cli_messages.toml."""
@@ -428,7 +351,7 @@ def build_parser(lang_default: str, help_language: str | None = None) -> argpars
     def h(key: str) -> str:
         return say(f"help_{key}", lang)
 
-    parser = _Parser(prog="portal", description=h("portal"), epilog=h("epilog"), lang=lang)
+    parser = Parser(prog="portal", description=h("portal"), epilog=h("epilog"), lang=lang)
     parser.add_argument("--lang", choices=("zh", "en"), default=lang_default, help=h("lang"))
     sub = parser.add_subparsers(dest="command", required=True, title=h("commands"))
 
