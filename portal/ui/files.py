@@ -4,6 +4,8 @@ and the portal's public address, which permalinks and citations carry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +17,13 @@ from portal.ui.state import Context, context
 
 CHART_EXPORT_PX = (1200, 675)
 DOWNLOADS_PX = 170  # the downloads' control beside the table twin: "Download Excel" on one line
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+}
 
 
 def base_url() -> str:
@@ -62,28 +71,25 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
     ctx = context()
     columns = list(queries.CELL_COLUMNS)
     raw = view if list(view.columns) == columns else view[columns]
-    name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
     view_name = f"{key} · {ctx.programme_name()} · {ctx.period_name()}"
     # the files are built on click, on another thread where st.session_state is not
     # reachable: everything they need is resolved here, in the script run
     url, release, lang = store.url(), ctx.release, ctx.lang
-    download(
-        st,
-        t("chart.download_csv", ctx.lang),
-        lambda: downloads.csv_bytes(raw, store.labels(url, release["id"])),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"csv_{key}",
-        width="stretch",
-    )
-    download(
-        st,
-        t("chart.download_xlsx", ctx.lang),
-        lambda: downloads.xlsx_bytes(raw, store.labels(url, release["id"]), release=release, lang=lang, view=view_name),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"xlsx_{key}",
-        width="stretch",
+    _view_buttons(
+        ctx,
+        key,
+        {
+            "csv": (
+                t("chart.download_csv", lang),
+                lambda: downloads.csv_bytes(raw, store.labels(url, release["id"])),
+            ),
+            "xlsx": (
+                t("chart.download_xlsx", lang),
+                lambda: downloads.xlsx_bytes(
+                    raw, store.labels(url, release["id"]), release=release, lang=lang, view=view_name
+                ),
+            ),
+        },
     )
 
 
@@ -99,44 +105,44 @@ def chart_exports(chart, *, key: str, title: str) -> None:
         url=page_url(ctx),
         subtitle=f"{ctx.programme_name()} · {ctx.period_name()}",
     )
-    name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
     w, h = CHART_EXPORT_PX
-    download(
-        st,
-        t("export.download_png", ctx.lang),
-        lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
-        file_name=f"{name}.png",
-        mime="image/png",
-        key=f"png_{key}",
-        width="stretch",
+    _view_buttons(
+        ctx,
+        key,
+        {
+            "png": (
+                t("export.download_png", ctx.lang),
+                lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
+            ),
+            "svg": (
+                t("export.download_svg", ctx.lang),
+                lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
+            ),
+        },
     )
-    download(
-        st,
-        t("export.download_svg", ctx.lang),
-        lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
-        file_name=f"{name}.svg",
-        mime="image/svg+xml",
-        key=f"svg_{key}",
-        width="stretch",
-    )
+
+
+def _view_buttons(ctx: Context, key: str, files: dict[str, tuple[str, Callable[[], bytes]]]) -> None:
+    """A button a file of the view, one under the other: {ending: (label, build)}; each file
+    named after the release, the block and the view."""
+    name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
+    for ending, (label, build) in files.items():
+        download(
+            st, label, build, file_name=f"{name}.{ending}", mime=MIME[ending], key=f"{ending}_{key}", width="stretch"
+        )
 
 
 def release_downloads() -> None:
     """The whole current release as CSV, XLSX and JSON: the cells ``portal figures`` prints."""
     ctx = context()
     rid = ctx.release["id"]
-    kinds = (
-        ("csv", "text/csv"),
-        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        ("json", "application/json"),
-    )
-    for column, (kind, mime) in zip(st.columns(3), kinds, strict=True):
+    for column, kind in zip(st.columns(3), ("csv", "xlsx", "json"), strict=True):
         download(
             column,
             t(f"find.download_{kind}", ctx.lang),
             lambda kind=kind: store.release_file(store.url(), rid, kind, ctx.lang),
             file_name=f"open-figures_{rid}.{kind}",
-            mime=mime,
+            mime=MIME[kind],
             key=f"release_{kind}",
             width="stretch",
         )
