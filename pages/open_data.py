@@ -10,7 +10,7 @@ from portal.i18n import t
 ctx = ui.context()
 lang = ctx.lang
 base = ui.base_url()
-st.title(t("open_data.title", lang))
+st.title(t("nav.open_data", lang))
 st.markdown(t("open_data.intro", lang))
 
 st.header(t("open_data.endpoints", lang))
@@ -33,7 +33,9 @@ st.caption(t("open_data.caching", lang))
 
 st.header(t("open_data.examples", lang))
 for name, code in open_data.examples(base).items():
-    st.code(code, language="bash" if name == "curl" else "python", wrap_lines=True)
+    st.caption(name)  # curl, pandas
+    # plain text: Streamlit's syntax colours fall below WCAG AA contrast on its code background
+    st.code(code, language=None, wrap_lines=True)
 
 st.header(t("open_data.embeds", lang))
 st.markdown(t("open_data.embeds_body", lang))

@@ -15,7 +15,7 @@ from portal import board as boards
 from portal import charts, formatting, queries
 from portal import embed as embeds
 from portal.figures import BY_KEY
-from portal.i18n import t
+from portal.i18n import join, t
 from portal.ui import store
 from portal.ui.files import base_url, chart_exports, downloads_menu, downloads_only
 from portal.ui.state import comparable_previous, context, markdown_text, present, trend_periods
@@ -89,13 +89,12 @@ def draw(
         return None
     if callable(chart) and not isinstance(chart, alt.TopLevelMixin):
         chart = chart()
-    note = f" {t('cell.includes_withheld', ctx.lang)}。" if total_note and ctx.lang == "zh" else ""
-    if total_note and ctx.lang != "zh":
-        note = f" ({t('cell.includes_withheld', ctx.lang)})"
     # Altair's JSON-schema validation is skipped: the chart code is fixed, and
     # tests/test_charts.py validates every chart it builds
     spec = chart.to_dict(validate=False)
-    spec["description"] = caption + note  # the chart's text alternative (vega-embed's aria-label)
+    if total_note:
+        caption = t("chart.description_withheld", ctx.lang, caption=caption)
+    spec["description"] = caption  # the chart's text alternative (vega-embed's aria-label)
     annotated = charts.annotate(view, dimension, ctx.lang, ctx.k, ctx.names)
     title = getattr(chart, "title", None)
     # Streamlit converts a spec's datasets to Arrow on every draw unless they already are
@@ -104,7 +103,7 @@ def draw(
     return Drawn(
         spec=spec,  # with the data as JSON too, for the PNG/SVG exports
         arrow=arrow,
-        caption=caption + note,
+        caption=caption,
         table=charts.table(annotated, dimension, ctx.lang),
         view=view[list(queries.CELL_COLUMNS)].reset_index(drop=True),
         title=title if isinstance(title, str) and title else caption,
@@ -178,7 +177,7 @@ def _embed_code(drawn: Drawn) -> None:
     lang = context().lang
     url = base_url() + drawn.embed
     st.caption(f"{t('embed.control', lang)} · [{t('embed.preview', lang)}]({url})")
-    st.code(embeds.iframe(url, drawn.title), language="html")
+    st.code(embeds.iframe(url, drawn.title), language=None)  # no syntax colours: they fail contrast
 
 
 def _chart(drawn: Drawn, *, titled: bool = True) -> None:
@@ -291,9 +290,7 @@ def _trend(frame: pd.DataFrame, figures: list[str], *, title: str, where: dict |
         "chart.description_trend",
         ctx.lang,
         programme=ctx.programme_name(),
-        figure="、".join(BY_KEY[f].name(ctx.lang) for f in figures)
-        if ctx.lang == "zh"
-        else ", ".join(BY_KEY[f].name(ctx.lang) for f in figures),
+        figure=join((BY_KEY[f].name(ctx.lang) for f in figures), ctx.lang),
         ptype=t(f"ptype.{'year' if ctx.ptype == 'all' else ctx.ptype}", ctx.lang),
         n=len(keys),
     )
