@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from portal import formatting
-from portal.figures import BY_KEY
+from portal.figures import BY_KEY, FIGURES
 from portal.i18n import t
 from portal.queries import CELL_COLUMNS
 from portal.vocab import DIMENSIONS, vocabulary
@@ -45,14 +45,9 @@ def _ink(background: str) -> str:
 
 
 # one colour per figure wherever it is drawn (children served is the same green beside
-# child-times and beside children in care); figures drawn together have different colours
-FIGURE_COLOURS = {
-    "funds_raised": "#E69F00", "funds_disbursed": "#0072B2", "balance": "#009E73", "disbursement_rate": "#D55E00",
-    "donations": "#CC79A7", "donors": "#56B4E9", "children_served": "#009E73", "child_times": "#CC79A7",
-    "children_in_care": "#0072B2", "children_paired": "#56B4E9", "average_per_child": "#E69F00",
-    "volunteers_active": "#56B4E9", "volunteer_hours": "#D55E00", "home_visits": "#CC79A7",
-    "children_reached": "#009E73",
-}  # fmt: skip
+# child-times and beside children in care); figures drawn together have different colours.
+# Declared with each figure (``Figure.colour``); this is the registry's, as a map.
+FIGURE_COLOURS = {f.key: f.colour for f in FIGURES}
 
 
 def palette(n: int) -> tuple[str, ...]:
@@ -280,7 +275,7 @@ def trend(
     names = [BY_KEY[f].name(lang) for f in figures]
     color = alt.Color(
         "figure_name:N",
-        scale=alt.Scale(domain=names, range=[FIGURE_COLOURS[f] for f in figures]),
+        scale=alt.Scale(domain=names, range=[BY_KEY[f].colour for f in figures]),
         legend=None if (small or len(figures) == 1) else _legend(orient="bottom", title=None),
     )
     x = alt.X(
@@ -343,7 +338,7 @@ def grouped(
     )
     color = alt.Color(
         "figure_name:N",
-        scale=alt.Scale(domain=names, range=[FIGURE_COLOURS[f] for f in figures]),
+        scale=alt.Scale(domain=names, range=[BY_KEY[f].colour for f in figures]),
         legend=_legend(orient="bottom", title=None),
     )
     base = alt.Chart(data)

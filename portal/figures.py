@@ -10,6 +10,68 @@ Breakdown = tuple[str, ...]
 
 
 @dataclass(frozen=True)
+class Measure:
+    """What a figure's value is, said once: publish builds its SQL from it, and suppression,
+    the audit and the red team read from it which relations the figure's cells obey.
+
+    kind: ``sum`` of a column over the rows, ``count`` of rows, ``distinct`` count of a person
+    column (people counted once however many rows name them), or derived from other figures:
+    ``ratio`` (``of[0]`` ÷ ``of[1]``) and ``difference`` (``of[0]`` − ``of[1]``). ``where``
+    keeps only the rows it holds for (a condition over the family's facts)."""
+
+    kind: str
+    column: str | None = None
+    where: str | None = None
+    of: tuple[str, ...] = ()
+
+    @property
+    def derived(self) -> bool:
+        return self.kind in ("ratio", "difference")
+
+    @property
+    def additive(self) -> bool:
+        """A sum over rows: the value of a set of rows is the sum over any partition of them
+        (money, hours, rows). A distinct count is not (one child in two counties counts once in
+        all of them), and neither is a ratio or a difference of running totals."""
+        return self.kind in ("sum", "count")
+
+    @property
+    def sql(self) -> str | None:
+        """The DuckDB aggregate over the family's facts (None for a derived figure)."""
+        if self.kind == "sum":
+            core = f"SUM({self.column})"
+        elif self.kind == "count":
+            core = "COUNT(*)"
+        elif self.kind == "distinct":
+            core = f"COUNT(DISTINCT {self.column})"
+        else:
+            return None
+        return core + (f" FILTER (WHERE {self.where})" if self.where else "")
+
+
+def Sum(column: str, where: str | None = None) -> Measure:
+    return Measure("sum", column, where)
+
+
+def Count(where: str | None = None) -> Measure:
+    return Measure("count", where=where)
+
+
+def Distinct(column: str, where: str | None = None) -> Measure:
+    return Measure("distinct", column, where)
+
+
+def Ratio(numerator: str, denominator: str) -> Measure:
+    """numerator ÷ denominator (figure keys); no cell where the denominator is zero, and pages
+    say so in words ("no child was paid in this period")."""
+    return Measure("ratio", of=(numerator, denominator))
+
+
+def Difference(minuend: str, subtrahend: str) -> Measure:
+    return Measure("difference", of=(minuend, subtrahend))
+
+
+@dataclass(frozen=True)
 class Figure:
     key: str
     name_zh: str
@@ -21,18 +83,35 @@ class Figure:
     family: str  # which facts it is computed from: donations, disbursements, register, service, ledger
     breakdowns: tuple[Breakdown, ...]
     people_kind: str | None  # whose count the privacy threshold protects in this figure's cells
-    to_date: bool = False  # taken at the period's end rather than summed over the period
-    # How publish computes it: a DuckDB aggregate over the family's facts (integer fen for
-    # money, seconds for time, integer surrogate keys for people), or None for a figure
-    # derived from others (average, balance, rate).
-    aggregate: str | None = None
-    scale: float = 1.0  # divides the aggregate into the published unit (fen -> yuan, s -> h)
+    # How publish computes it (``Measure``): over the family's facts in integer fen for money,
+    # seconds for time and integer surrogate keys for people, or derived from other figures.
+    measure: Measure
+    # taken at the period's end rather than over the period; a derived figure to date is
+    # computed from its inputs' running totals, from the start to the period's end
+    to_date: bool = False
+    scale: float = 1.0  # divides the measure into the published unit (fen -> yuan, s -> h)
     # The people count whose small values withhold this figure's cell (privacy.md primary rule)
     guarded_by: str | None = None
+    # A cell with no people count of its own is sized, for suppression, by this count figure
+    # (funds raised by its number of gifts)
+    sized_by: str | None = None
     dominance: bool = False  # money cell withheld when one/two donors dominate it
-    # A ratio figure: (numerator, denominator) figure keys. Where the denominator is zero
-    # there is no cell, and pages say so in words ("no child was paid in this period").
-    ratio: tuple[str, str] | None = None
+    colour: str = "#999999"  # one colour per figure wherever it is drawn (charts.FIGURE_COLOURS)
+
+    @property
+    def aggregate(self) -> str | None:
+        """The DuckDB aggregate publish computes (None for a derived figure)."""
+        return self.measure.sql
+
+    @property
+    def ratio(self) -> tuple[str, str] | None:
+        """(numerator, denominator) figure keys of a ratio figure, else None."""
+        return self.measure.of if self.measure.kind == "ratio" else None
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The figures a derived figure is computed from (none for a measured one)."""
+        return self.measure.of
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -65,9 +144,11 @@ FIGURES: tuple[Figure, ...] = (
         "donations",
         _DONATION_BREAKDOWNS,
         "donors",
-        aggregate="SUM(amount_fen)",
+        measure=Sum("amount_fen"),
         scale=100,
+        sized_by="donations",
         dominance=True,
+        colour="#E69F00",
     ),
     Figure(
         "donations",
@@ -80,7 +161,8 @@ FIGURES: tuple[Figure, ...] = (
         "donations",
         _DONATION_BREAKDOWNS,
         "donors",
-        aggregate="COUNT(*) FILTER (WHERE NOT is_refund)",
+        measure=Count(where="NOT is_refund"),
+        colour="#CC79A7",
     ),
     Figure(
         "donors",
@@ -93,8 +175,9 @@ FIGURES: tuple[Figure, ...] = (
         "donations",
         _DONATION_BREAKDOWNS,
         "donors",
-        aggregate="COUNT(DISTINCT donor_id)",
+        measure=Distinct("donor_id"),
         guarded_by="donors",
+        colour="#56B4E9",
     ),
     Figure(
         "funds_disbursed",
@@ -107,9 +190,10 @@ FIGURES: tuple[Figure, ...] = (
         "disbursements",
         _DISBURSEMENT_BREAKDOWNS,
         "children",
-        aggregate="SUM(amount_fen)",
+        measure=Sum("amount_fen"),
         scale=100,
         guarded_by="children_served",
+        colour="#0072B2",
     ),
     Figure(
         "balance",
@@ -122,8 +206,10 @@ FIGURES: tuple[Figure, ...] = (
         "ledger",
         ((),),
         None,
+        measure=Difference("funds_raised", "funds_disbursed"),
         to_date=True,
         scale=100,
+        colour="#009E73",
     ),
     Figure(
         "disbursement_rate",
@@ -137,7 +223,8 @@ FIGURES: tuple[Figure, ...] = (
         ((),),
         None,
         to_date=True,
-        ratio=("funds_disbursed", "funds_raised"),
+        measure=Ratio("funds_disbursed", "funds_raised"),
+        colour="#D55E00",
     ),
     Figure(
         "children_served",
@@ -150,8 +237,9 @@ FIGURES: tuple[Figure, ...] = (
         "disbursements",
         _DISBURSEMENT_BREAKDOWNS,
         "children",
-        aggregate="COUNT(DISTINCT child_id)",
+        measure=Distinct("child_id"),
         guarded_by="children_served",
+        colour="#009E73",
     ),
     Figure(
         "child_times",
@@ -164,8 +252,9 @@ FIGURES: tuple[Figure, ...] = (
         "disbursements",
         _DISBURSEMENT_BREAKDOWNS,
         "children",
-        aggregate="COUNT(*)",
+        measure=Count(),
         guarded_by="children_served",
+        colour="#CC79A7",
     ),
     Figure(
         "children_in_care",
@@ -179,8 +268,9 @@ FIGURES: tuple[Figure, ...] = (
         _REGISTER_BREAKDOWNS,
         "children",
         to_date=True,
-        aggregate="COUNT(DISTINCT child_id)",
+        measure=Distinct("child_id"),
         guarded_by="children_in_care",
+        colour="#0072B2",
     ),
     Figure(
         "children_paired",
@@ -194,8 +284,9 @@ FIGURES: tuple[Figure, ...] = (
         _REGISTER_BREAKDOWNS,
         "children",
         to_date=True,
-        aggregate="COUNT(DISTINCT child_id) FILTER (WHERE paired)",
+        measure=Distinct("child_id", where="paired"),
         guarded_by="children_paired",
+        colour="#56B4E9",
     ),
     Figure(
         "average_per_child",
@@ -210,7 +301,8 @@ FIGURES: tuple[Figure, ...] = (
         "children",
         scale=100,
         guarded_by="children_served",
-        ratio=("funds_disbursed", "children_served"),
+        measure=Ratio("funds_disbursed", "children_served"),
+        colour="#E69F00",
     ),
     Figure(
         "volunteers_active",
@@ -223,8 +315,9 @@ FIGURES: tuple[Figure, ...] = (
         "service",
         _SERVICE_BREAKDOWNS,
         "volunteers",
-        aggregate="COUNT(DISTINCT volunteer_id)",
+        measure=Distinct("volunteer_id"),
         guarded_by="volunteers_active",
+        colour="#56B4E9",
     ),
     Figure(
         "volunteer_hours",
@@ -237,9 +330,10 @@ FIGURES: tuple[Figure, ...] = (
         "service",
         _SERVICE_BREAKDOWNS,
         "volunteers",
-        aggregate="SUM(seconds)",
+        measure=Sum("seconds"),
         scale=3600,
         guarded_by="volunteers_active",
+        colour="#D55E00",
     ),
     Figure(
         "home_visits",
@@ -252,8 +346,9 @@ FIGURES: tuple[Figure, ...] = (
         "service",
         ((), ("region",), ("volunteer_type",)),
         "volunteers",
-        aggregate="COUNT(*) FILTER (WHERE activity = 'home_visit')",
+        measure=Count(where="activity = 'home_visit'"),
         guarded_by="volunteers_active",
+        colour="#CC79A7",
     ),
     Figure(
         "children_reached",
@@ -266,8 +361,9 @@ FIGURES: tuple[Figure, ...] = (
         "service",
         _SERVICE_BREAKDOWNS,
         "children",
-        aggregate="COUNT(DISTINCT child_id)",
+        measure=Distinct("child_id"),
         guarded_by="children_reached",
+        colour="#009E73",
     ),
 )
 
@@ -275,9 +371,7 @@ BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
 # The kinds of data a programme may or may not have (a volunteer-only hospital plan has no
 # donations, disbursements or register); each is one kind of raw file and one publish cube.
 DATA_FAMILIES: tuple[str, ...] = ("donations", "disbursements", "register", "service")
-# The ledger (balance, disbursement rate) compares money raised with money paid out: it means
-# something only for a programme that does both.
-LEDGER_NEEDS: tuple[str, ...] = ("donations", "disbursements")
+# figures derived from figures of several families (balance, disbursement rate): the ledger
 FAMILIES: tuple[str, ...] = (*DATA_FAMILIES, "ledger")
 
 
@@ -285,9 +379,15 @@ def figures_of(family: str) -> tuple[Figure, ...]:
     return tuple(f for f in FIGURES if f.family == family)
 
 
+def needs(figure: Figure | str) -> frozenset[str]:
+    """The data families a figure is computed from: its own, or its inputs' (the ledger
+    compares money raised with money paid out: it needs donations and disbursements)."""
+    figure = BY_KEY[figure] if isinstance(figure, str) else figure
+    if figure.measure.derived:
+        return frozenset().union(*(needs(key) for key in figure.inputs))
+    return frozenset((figure.family,))
+
+
 def has_family(figure: Figure | str, families) -> bool:
     """Whether a programme with data of ``families`` has this figure at all."""
-    figure = BY_KEY[figure] if isinstance(figure, str) else figure
-    if figure.family == "ledger":
-        return all(f in families for f in LEDGER_NEEDS)
-    return figure.family in families
+    return needs(figure) <= set(families)

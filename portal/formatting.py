@@ -151,7 +151,7 @@ def period(key: str, lang: str, *, short: bool = False) -> str:
         return str(p.start.year) if short else t("period.year", lang, year=p.start.year)
     if kind == "quarter":
         message = "period.quarter_short" if short else "period.quarter"
-        return t(message, lang, year=p.start.year, q=(p.start.month - 1) // 3 + 1)
+        return t(message, lang, year=p.start.year, q=periods.quarter_of(p.start.month))
     month_name = format_date(p.start, format="MMM", locale="en_GB")  # a month is short already
     return t("period.month", lang, year=p.start.year, month=p.start.month, month_name=month_name)
 

@@ -312,7 +312,7 @@ class Index:
             if query.all_time and not (query.years or query.quarters or query.months):
                 scores[key] = 0.0
                 continue
-            quarter = (p.start.month - 1) // 3 + 1
+            quarter = periods.quarter_of(p.start.month)
             ok_year = not query.years or p.start.year in query.years
             ok_quarter = not query.quarters or (p.type != "year" and quarter in query.quarters)
             ok_month = not query.months or (p.type == "month" and p.start.month in query.months)

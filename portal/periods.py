@@ -39,6 +39,29 @@ def parse(key: str) -> Period | None:
     return None
 
 
+def quarter_of(month: int) -> int:
+    """The quarter a month (1 … 12) falls in: the one place the calendar's quarters are reckoned."""
+    return (month - 1) // 3 + 1
+
+
+def keys_of_day(day: dt.date) -> tuple[str, str, str, str]:
+    """Every period of the grid a day falls in: all time, its year, quarter and month."""
+    return (ALL, f"{day.year}", f"{day.year}-Q{quarter_of(day.month)}", f"{day.year}-{day.month:02d}")
+
+
+def parent(key: str) -> str | None:
+    """The period a period's value adds up into: a month's quarter, a quarter's year, a year's
+    all time; None for all time (and for a key off the grid)."""
+    p = parse(key)
+    if p is None:
+        return None
+    if p.type == "year":
+        return ALL
+    if p.type == "quarter":
+        return str(p.start.year)
+    return f"{p.start.year}-Q{quarter_of(p.start.month)}"
+
+
 def period_type(key: str) -> str | None:
     if key == ALL:
         return "all"
@@ -75,7 +98,7 @@ def previous(key: str) -> str | None:
     if p.type == "year":
         return str(before.year)
     if p.type == "quarter":
-        return f"{before.year}-Q{(before.month - 1) // 3 + 1}"
+        return f"{before.year}-Q{quarter_of(before.month)}"
     return f"{before.year}-{before.month:02d}"
 
 

@@ -37,10 +37,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from portal.figures import BY_KEY
+from portal import cube, figures, periods
 from portal.vocab import DIMENSIONS
 
-TOTAL_DIMS = "|" * (len(DIMENSIONS) - 1)
+TOTAL_DIMS = cube.TOTAL_DIMS
 _MAX_DENSE = 800  # unknowns per component solved densely (SVD); a larger one gets subtraction chains
 
 
@@ -85,17 +85,11 @@ class Report:
 # ------------------------------------------------------------------------------ reading
 
 
-def _dims(frame: pd.DataFrame) -> pd.Series:
-    key = frame[DIMENSIONS[0]].astype(object).where(frame[DIMENSIONS[0]].notna(), "").astype(str)
-    for d in DIMENSIONS[1:]:
-        key = key + "|" + frame[d].astype(object).where(frame[d].notna(), "").astype(str)
-    return key
-
-
 def keyed(cells: pd.DataFrame) -> pd.DataFrame:
+    """The cells with their cube keys (``cube.cell_key``) and the dims part of it."""
     out = cells.copy()
-    out["dims"] = _dims(out)
-    out["key"] = out["figure"] + "#" + out["programme"] + "#" + out["period"] + "#" + out["dims"]
+    out["dims"] = cube.dims_key(out)
+    out["key"] = cube.key(out["figure"], out["programme"], out["period"], out["dims"])
     return out
 
 
@@ -128,22 +122,13 @@ def read_downloads(folder: Path, releases: list[str]) -> dict[str, pd.DataFrame]
 # ------------------------------------------------------------------------------ attacks
 
 
-def _people_figure(figure: str) -> bool:
-    return BY_KEY[figure].guarded_by == figure
-
-
-def _additive(figure: str) -> bool:
-    f = BY_KEY[figure]
-    return bool(f.aggregate) and "DISTINCT" not in f.aggregate.upper() and not f.to_date
-
-
 def _exempt(cells: pd.DataFrame) -> pd.Series:
     """Headline cells (no breakdown, any period): public knowledge by design (privacy.md)."""
     return cells["dims"] == TOTAL_DIMS
 
 
 def direct(report: Report, release: str, cells: pd.DataFrame, k: int) -> None:
-    people = cells[cells["figure"].map(_people_figure) & ~_exempt(cells)]
+    people = cells[cells["figure"].map(cube.is_people_count) & ~_exempt(cells)]
     shown = people[people["status"] == "published"]
     report.attempts["direct"] += len(people)
     for row in shown[(shown["value"] > 0) & (shown["value"] < k)].itertuples():
@@ -159,44 +144,13 @@ def downloads_leak(report: Report, release: str, cells: pd.DataFrame, downloaded
             report.add("downloads", release, row.key, row.value)
 
 
-def _parent_period(period: str) -> str | None:
-    if period == "all":
-        return None
-    if len(period) == 4:
-        return "all"
-    if "-Q" in period:
-        return period[:4]
-    return f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}"
-
-
 def _relations(f: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(part rows, parent rows) index pairs of every "total = sum of parts" relation."""
-    index = pd.Series(np.arange(len(f)), index=f["programme"] + "#" + f["period"] + "#" + f["dims"])
-    index = index[~index.index.duplicated()]
+    """(part rows, total rows) index pairs of every "total = sum of parts" relation of the cube
+    among one figure's cells."""
     out = []
-    dim_frame = f[list(DIMENSIONS)].astype(object).where(f[list(DIMENSIONS)].notna(), "").astype(str)
-    n_dims = (dim_frame != "").sum(axis=1)
-    for d in DIMENSIONS:
-        rows = np.flatnonzero((dim_frame[d] != "").to_numpy() & (n_dims >= 1).to_numpy())
-        if not len(rows):
-            continue
-        blank = dim_frame.iloc[rows].copy()
-        blank[d] = ""
-        parent_dims = blank[DIMENSIONS[0]]
-        for other in DIMENSIONS[1:]:
-            parent_dims = parent_dims + "|" + blank[other]
-        parent = index.reindex(f["programme"].iloc[rows] + "#" + f["period"].iloc[rows] + "#" + parent_dims.values)
-        ok = parent.notna().to_numpy()
-        out.append((rows[ok], parent.to_numpy()[ok].astype(int)))
-    up = f["period"].map(_parent_period)
-    rows = np.flatnonzero(up.notna().to_numpy())
-    parent = index.reindex(f["programme"].iloc[rows] + "#" + up.iloc[rows] + "#" + f["dims"].iloc[rows])
-    ok = parent.notna().to_numpy()
-    out.append((rows[ok], parent.to_numpy()[ok].astype(int)))
-    rows = np.flatnonzero((f["programme"] != "all").to_numpy())
-    parent = index.reindex("all#" + f["period"].iloc[rows] + "#" + f["dims"].iloc[rows])
-    ok = parent.notna().to_numpy()
-    out.append((rows[ok], parent.to_numpy()[ok].astype(int)))
+    for parent in cube.parents(f).values():
+        rows = np.flatnonzero(parent >= 0)
+        out.append((rows, parent[rows]))
     return out
 
 
@@ -217,7 +171,7 @@ def _determined(a: np.ndarray) -> np.ndarray:
 def linear(report: Report, release: str, cells: pd.DataFrame) -> None:
     """Withheld cells the relations determine, less what the exact organisation totals alone
     determine (a programme with one channel: that channel is its published total, by design)."""
-    for figure in sorted(f for f in cells["figure"].unique() if _additive(f)):
+    for figure in sorted(f for f in cells["figure"].unique() if cube.adds_up(f)):
         f = cells[cells["figure"] == figure].reset_index(drop=True)
         published = (f["status"] == "published").to_numpy()
         if published.all():
@@ -261,9 +215,9 @@ def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None) -> dict[st
     var_of[withheld] = np.arange(withheld.sum())
     values = np.nan_to_num(f["value"].to_numpy(dtype="float64"))
     equations: dict[int, dict] = {}  # parent row -> {"vars": {var: coef}, "b": rhs}
-    for parts, parents in _relations(f):
+    for relation, (parts, parents) in enumerate(_relations(f)):
         for part, parent in zip(parts, parents, strict=True):
-            eq = equations.setdefault((id(parts), parent), {"vars": {}, "b": 0.0, "parent": parent, "init": False})
+            eq = equations.setdefault((relation, parent), {"vars": {}, "b": 0.0, "parent": parent, "init": False})
             if not eq["init"]:
                 eq["init"] = True
                 if withheld[parent]:
@@ -319,51 +273,51 @@ def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None) -> dict[st
 
 
 def linked(report: Report, release: str, cells: pd.DataFrame) -> None:
+    """A ratio of two figures in one cell (average = money ÷ children) gives the third of the
+    three from any two; then the running totals (``_running``)."""
     idx = ["programme", "period", "dims"]
-    trio = ("funds_disbursed", "children_served", "average_per_child")
-    parts = {t: cells[cells["figure"] == t].set_index(idx)[["value", "status"]] for t in trio}
-    joined = (
-        parts[trio[0]]
-        .merge(parts[trio[1]], left_index=True, right_index=True, suffixes=("", "_c"))
-        .merge(parts[trio[2]].add_suffix("_a"), left_index=True, right_index=True)
-    )
-    money, people, average = joined["value"], joined["value_c"], joined["value_a"]
-    pm, pc, pa = (joined[c] == "published" for c in ("status", "status_c", "status_a"))
-    report.attempts["linked"] += int((~(pm & pc & pa)).sum())
-    base = (
-        "#"
-        + joined.index.get_level_values(0)
-        + "#"
-        + joined.index.get_level_values(1)
-        + "#"
-        + joined.index.get_level_values(2)
-    )
-    for mask, figure, derived in (
-        (pm & pa & ~pc & (average > 0), "children_served", money / average),
-        (pc & pa & ~pm, "funds_disbursed", people * average),
-        (pm & pc & ~pa & (people > 0), "average_per_child", money / people),
-    ):
-        for key, value in zip(base[mask.to_numpy()], derived[mask], strict=True):
-            report.add("linked", release, figure + key, value)
-    _ledger(report, release, cells)
+    for ratio, numerator, denominator, factor in cube.cell_ratios():
+        trio = (numerator, denominator, ratio)
+        parts = {t: cells[cells["figure"] == t].set_index(idx)[["value", "status"]] for t in trio}
+        joined = (
+            parts[trio[0]]
+            .merge(parts[trio[1]], left_index=True, right_index=True, suffixes=("", "_c"))
+            .merge(parts[trio[2]].add_suffix("_a"), left_index=True, right_index=True)
+        )
+        money, people, average = joined["value"], joined["value_c"], joined["value_a"]
+        pm, pc, pa = (joined[c] == "published" for c in ("status", "status_c", "status_a"))
+        report.attempts["linked"] += int((~(pm & pc & pa)).sum())
+        base = (
+            "#"
+            + joined.index.get_level_values(0)
+            + "#"
+            + joined.index.get_level_values(1)
+            + "#"
+            + joined.index.get_level_values(2)
+        )
+        for mask, figure, derived in (
+            (pm & pa & ~pc & (average > 0), denominator, money / average * factor),
+            (pc & pa & ~pm, numerator, people * average / factor),
+            (pm & pc & ~pa & (people > 0), ratio, money / people * factor),
+        ):
+            for key, value in zip(base[mask.to_numpy()], derived[mask], strict=True):
+                report.add("linked", release, figure + key, value)
+    for pair in cube.running_pairs():
+        _running(report, release, cells, pair)
 
 
-def _ledger(report: Report, release: str, cells: pd.DataFrame) -> None:
-    """raised_to_date = balance ÷ (1 − rate), disbursed_to_date = rate × raised_to_date; the
-    difference of two consecutive periods is a period's flow."""
+def _running(report: Report, release: str, cells: pd.DataFrame, pair: cube.RunningPair) -> None:
+    """a_to_date = difference ÷ (1 − ratio), b_to_date = ratio × a_to_date (raised and disbursed
+    from balance and rate); the difference of two consecutive periods is a period's flow."""
+    a, b, diff, rate = pair.a, pair.b, pair.difference, pair.ratio
+    scale = {f: figures.BY_KEY[f].scale for f in (a, b, diff, rate)}
     totals = cells[cells["dims"] == TOTAL_DIMS]
     table = totals.pivot_table(index=["programme", "period"], columns="figure", values="value", aggfunc="first")
     status = totals.pivot_table(index=["programme", "period"], columns="figure", values="status", aggfunc="first")
-    need = {"balance", "disbursement_rate", "funds_raised", "funds_disbursed"}
-    if not need <= set(table.columns):
+    if not {a, b, diff, rate} <= set(table.columns):
         return
-    from portal import periods
-
     for programme, period in table.index:
-        if (
-            period == "all"
-            or status.loc[(programme, period)][["funds_raised", "funds_disbursed"]].eq("published").all()
-        ):
+        if period == periods.ALL or status.loc[(programme, period)][[a, b]].eq("published").all():
             continue
         report.attempts["linked"] += 1
         before = periods.previous(period)
@@ -373,19 +327,20 @@ def _ledger(report: Report, release: str, cells: pd.DataFrame) -> None:
         def to_date(programme, p):
             s = status.loc[(programme, p)]
             r = table.loc[(programme, p)]
-            if s["balance"] != "published" or s["disbursement_rate"] != "published" or r["disbursement_rate"] == 1:
+            share = r[rate] * scale[rate]  # b ÷ a, exactly
+            if s[diff] != "published" or s[rate] != "published" or share == 1:
                 return None
-            raised = r["balance"] / (1 - r["disbursement_rate"])
-            return raised, r["disbursement_rate"] * raised
+            raised = r[diff] / (1 - share) * (scale[diff] / scale[a])
+            return raised, share * raised * (scale[a] / scale[b])
 
         now, prev = to_date(programme, period), to_date(programme, before)
         if now is None or prev is None:
             continue
         s = status.loc[(programme, period)]
-        if s["funds_raised"] != "published":
-            report.add("linked", release, f"funds_raised#{programme}#{period}#{TOTAL_DIMS}", now[0] - prev[0])
-        if s["funds_disbursed"] != "published":
-            report.add("linked", release, f"funds_disbursed#{programme}#{period}#{TOTAL_DIMS}", now[1] - prev[1])
+        if s[a] != "published":
+            report.add("linked", release, f"{a}#{programme}#{period}#{TOTAL_DIMS}", now[0] - prev[0])
+        if s[b] != "published":
+            report.add("linked", release, f"{b}#{programme}#{period}#{TOTAL_DIMS}", now[1] - prev[1])
 
 
 def across_releases(report: Report, releases: dict[str, pd.DataFrame]) -> None:
