@@ -16,7 +16,7 @@ Repeatability:
   message counts the main reasons. A header with no rows is an ``UnusableFile`` as before.
 A donations file that is a fundraising platform's order export (its header names the
 platform's fields, loaders/platforms.py) is read by that platform's mapping, without a flag.
-Messages for clerks live in loaders/messages.toml (zh and en)."""
+Messages for clerks live in portal/reference/loader_messages.toml (zh and en), read by portal.i18n.t."""
 
 from __future__ import annotations
 
@@ -36,10 +36,11 @@ from loaders import (
 )
 from loaders.headers import map_header
 from loaders.kinds import KindSpec
-from loaders.messages import KeyMismatch, UnusableFile, message
+from loaders.messages import KeyMismatch, UnusableFile
 from loaders.pipeline import FileLoad
 from loaders.reading import read_head
 from loaders.results import AllRowsRejected, LoadResult, NothingLoaded, StrictRejected
+from portal.i18n import t
 
 KINDS = ("programmes", "regions", "stage_standards", "children", "donations", "disbursements", "volunteer_hours")
 
@@ -76,7 +77,7 @@ def load_file(
     """Load one file of one kind into the working store (see the module docstring)."""
     spec = SPECS.get(kind)
     if spec is None:
-        raise UnusableFile(message("unknown_kind", lang, kind=kind, kinds=", ".join(KINDS)))
+        raise UnusableFile(t("loader.unknown_kind", lang, kind=kind, kinds=", ".join(KINDS)))
     if kind == "donations":
         spec = platforms.detect(Path(path), sheet) or spec
     return FileLoad(spec, Path(path), key, lang).run(engine, sheet, strict=strict, is_sample=is_sample)

@@ -16,8 +16,9 @@ from typing import Any
 
 from loaders.cells import cell_text
 from loaders.kinds import Column, KindSpec
-from loaders.messages import UnusableFile, message
+from loaders.messages import UnusableFile
 from loaders.reading import Table
+from portal.i18n import t
 
 _TRAILING_BRACKET = re.compile(r"[(\[{【〔][^()\[\]{}【】〔〕]*[)\]}】〕]\s*$")
 
@@ -78,7 +79,7 @@ def map_header(spec: KindSpec, header: list[Any], file_label: str, lang: str) ->
             continue
         if name in positions:
             raise UnusableFile(
-                message("duplicate_column", lang, file=file_label, first=labels[name], second=text, column=name)
+                t("loader.duplicate_column", lang, file=file_label, first=labels[name], second=text, column=name)
             )
         positions[name] = i
         labels[name] = text
@@ -86,8 +87,8 @@ def map_header(spec: KindSpec, header: list[Any], file_label: str, lang: str) ->
     for col in spec.columns:
         if col.required and col.name not in present:
             raise UnusableFile(
-                message(
-                    "missing_column",
+                t(
+                    "loader.missing_column",
                     lang,
                     file=file_label,
                     column=col.name,

@@ -1,27 +1,12 @@
-"""Messages for clerks (loaders/messages.toml, zh and en) and the exceptions that carry them.
+"""The exceptions that carry what the loaders tell a clerk. The words themselves are
+``portal.i18n.t("loader.KEY", lang, ...)``, from portal/reference/loader_messages.toml (zh and en).
 
 Nothing personal is ever put into a message: they name the file, the column and the reason;
 a rejected value appears only masked, and only in the rejects file (loaders/rejects.py)."""
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-MESSAGES_FILE = Path(__file__).with_name("messages.toml")
-
-
-@cache
-def _messages() -> dict[str, dict[str, str]]:
-    return tomllib.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
-
-
-def message(key: str, lang: str = "zh", **params: Any) -> str:
-    entry = _messages()[key]
-    text = entry["en" if lang == "en" else "zh"]
-    return text.format(**params) if params else text
 
 
 # --------------------------------------------------------------------------- errors
@@ -35,7 +20,7 @@ class KeyMismatch(UnusableFile):
 
 
 class RowReject(Exception):
-    """One bad row: which column, why (a messages.toml key) and the raw value (masked later)."""
+    """One bad row: which column, why (a loader_messages.toml key) and the raw value (masked later)."""
 
     __slots__ = ("column", "params", "reason", "value")
 

@@ -33,7 +33,7 @@ class IdInfo:
 
 def parse_id_no(value: Any) -> IdInfo:
     """A GB 11643 resident ID number: 18 characters, checksum, a valid birth date not in the
-    future. Raises ValueError with a messages.toml reason key."""
+    future. Raises ValueError with a loader_messages.toml reason key."""
     s = unicodedata.normalize("NFKC", cell_text(value))
     s = "".join(s.split()).upper()
     if len(s) != 18:

@@ -18,13 +18,14 @@ from typing import Any
 from loaders.cells import DateCells
 from loaders.headers import HeaderMap, choose_header
 from loaders.kinds import Context, KindSpec, norm_ref
-from loaders.messages import KeyMismatch, UnusableFile, message
+from loaders.messages import KeyMismatch, UnusableFile
 from loaders.platforms import project_index
 from loaders.reading import Table, open_table, sha256_file
 from loaders.rejects import RejectsWriter
 from loaders.results import LoadResult, StrictRejected, all_rows_rejected
 from loaders.rows import RowCheck
 from loaders.store import LoadTransaction
+from portal.i18n import t
 from portal.pseudonym import fast_pseudonymiser, fingerprint
 
 log = logging.getLogger("loaders")
@@ -38,7 +39,7 @@ class FileLoad:
         if isinstance(key, str):
             key = key.encode()
         if not key:
-            raise UnusableFile(message("no_key", lang))
+            raise UnusableFile(t("loader.no_key", lang))
         self.spec = spec
         self.path = path
         self.file_label = path.name
@@ -87,11 +88,11 @@ class FileLoad:
     def header(self, table: Table) -> tuple[HeaderMap, Any]:
         """The file's header mapped to the kind's columns, and the data rows after it."""
         if not table.header:
-            raise UnusableFile(message("empty_file", self.lang, file=self.file_label))
+            raise UnusableFile(t("loader.empty_file", self.lang, file=self.file_label))
         hmap, rows = choose_header(self.spec, table, self.file_label, self.lang)
         self.ignored = hmap.ignored
         if hmap.ignored:
-            log.warning(message("ignored_columns", self.lang, file=self.file_label, columns="、".join(hmap.ignored)))
+            log.warning(t("loader.ignored_columns", self.lang, file=self.file_label, columns="、".join(hmap.ignored)))
         return hmap, rows
 
     def check_key(self, store: LoadTransaction) -> None:
@@ -100,7 +101,7 @@ class FileLoad:
         if stored is not None and stored != self.fingerprint:
             current = self.fingerprint[:8]
             raise KeyMismatch(
-                message("key_mismatch", self.lang, file=self.file_label, stored=stored[:8], current=current)
+                t("loader.key_mismatch", self.lang, file=self.file_label, stored=stored[:8], current=current)
             )
 
     def context(self, cur) -> Context:
@@ -136,7 +137,7 @@ class FileLoad:
             self.rejects.finish()
             return self.result(0, 0, 0, None, **paid_not)
         if n_rows == 0:
-            raise UnusableFile(message("no_data_rows", self.lang, file=self.file_label))
+            raise UnusableFile(t("loader.no_data_rows", self.lang, file=self.file_label))
         rejected = self.rejects.count
         if loaded == 0:
             # Every row was rejected: a failed load, not an empty batch. Nothing is written

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from loaders.cells import is_empty
-from loaders.messages import UnusableFile, message
+from loaders.messages import UnusableFile
+from portal.i18n import t
 
 
 @dataclass
@@ -93,20 +94,20 @@ def open_csv(path: Path, file_label: str, lang: str) -> Table:
     try:
         encoding = detect_encoding(path)
     except LookupError:
-        raise UnusableFile(message("unreadable_encoding", lang, file=file_label)) from None
+        raise UnusableFile(t("loader.unreadable_encoding", lang, file=file_label)) from None
     raw = open(path, "rb")  # noqa: SIM115 - closed by Table.close
     text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
     try:
         first = text.readline()
     except UnicodeDecodeError:
         text.close()
-        raise UnusableFile(message("decode_error", lang, file=file_label, row=1, encoding=encoding)) from None
+        raise UnusableFile(t("loader.decode_error", lang, file=file_label, row=1, encoding=encoding)) from None
     delimiter = _sniff_delimiter(first)
     text.seek(0)
     reader = csv.reader(text, delimiter=delimiter)
 
     def on_error() -> UnusableFile:
-        return UnusableFile(message("decode_error", lang, file=file_label, row=reader.line_num + 1, encoding=encoding))
+        return UnusableFile(t("loader.decode_error", lang, file=file_label, row=reader.line_num + 1, encoding=encoding))
 
     return _with_header(enumerate(reader, 1), text.close, encoding, on_error)
 
@@ -136,7 +137,7 @@ def _check_xlsx_size(path: Path, file_label: str, lang: str) -> None:
     if unpacked > XLSX_MAX_UNPACKED or bomb:
         ratio = unpacked / max(path.stat().st_size, 1)
         size = f"{unpacked / 1024**2:,.0f} MB"
-        raise UnusableFile(message("xlsx_too_large", lang, file=file_label, size=size, ratio=f"{ratio:,.0f}"))
+        raise UnusableFile(t("loader.xlsx_too_large", lang, file=file_label, size=size, ratio=f"{ratio:,.0f}"))
 
 
 def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Table:
@@ -148,34 +149,36 @@ def open_xlsx(path: Path, file_label: str, lang: str, sheet: str | None) -> Tabl
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
+        raise UnusableFile(t("loader.bad_xlsx", lang, file=file_label)) from exc
     except Exception as exc:  # zlib.error, XML ParseError, NotImplementedError (zip version): a broken file
-        raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
+        raise UnusableFile(t("loader.bad_xlsx", lang, file=file_label)) from exc
     if sheet is not None:
         if sheet not in wb.sheetnames:
             names = "、".join(wb.sheetnames)
             wb.close()
-            raise UnusableFile(message("sheet_not_found", lang, file=file_label, sheet=sheet, sheets=names))
+            raise UnusableFile(t("loader.sheet_not_found", lang, file=file_label, sheet=sheet, sheets=names))
         ws = wb[sheet]
     elif wb.worksheets:
         ws = wb.worksheets[0]
     else:  # a workbook part naming no sheet at all
         wb.close()
-        raise UnusableFile(message("bad_xlsx", lang, file=file_label))
+        raise UnusableFile(t("loader.bad_xlsx", lang, file=file_label))
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             for n, cells in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
                 if n > XLSX_MAX_ROWS:  # no Excel writes this: a forged sheet of empty rows
-                    raise UnusableFile(message("xlsx_too_many_rows", lang, file=file_label, limit=f"{XLSX_MAX_ROWS:,}"))
+                    raise UnusableFile(
+                        t("loader.xlsx_too_many_rows", lang, file=file_label, limit=f"{XLSX_MAX_ROWS:,}")
+                    )
                 if any(c.__class__ is str and len(c) > XLSX_MAX_CELL for c in cells):
                     limit = f"{XLSX_MAX_CELL:,}"
-                    raise UnusableFile(message("xlsx_cell_too_long", lang, file=file_label, row=n, limit=limit))
+                    raise UnusableFile(t("loader.xlsx_cell_too_long", lang, file=file_label, row=n, limit=limit))
                 yield n, list(cells)
         except UnusableFile:
             raise
         except Exception as exc:  # a truncated or corrupt sheet is found while streaming it
-            raise UnusableFile(message("bad_xlsx", lang, file=file_label)) from exc
+            raise UnusableFile(t("loader.bad_xlsx", lang, file=file_label)) from exc
 
     return _with_header(rows(), wb.close, None)
 
@@ -215,12 +218,12 @@ def _with_header(
 
 def open_table(path: Path, file_label: str, lang: str, sheet: str | None = None) -> Table:
     if not path.is_file():
-        raise UnusableFile(message("file_not_found", lang, file=file_label))
+        raise UnusableFile(t("loader.file_not_found", lang, file=file_label))
     with open(path, "rb") as f:
         magic = f.read(8)
     suffix = path.suffix.lower()
     if suffix == ".xls" or magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnusableFile(message("old_xls", lang, file=file_label))
+        raise UnusableFile(t("loader.old_xls", lang, file=file_label))
     if suffix in (".xlsx", ".xlsm") or magic.startswith(b"PK\x03\x04"):
         return open_xlsx(path, file_label, lang, sheet)
     if suffix in JSON_SUFFIXES or (suffix not in (".csv", ".txt", ".tsv") and _json_start(path) is not None):
@@ -274,12 +277,12 @@ def open_json(path: Path, file_label: str, lang: str) -> Table:
 
     start = _json_start(path)
     if start is None:
-        raise UnusableFile(message("bad_json", lang, file=file_label, record=0))
+        raise UnusableFile(t("loader.bad_json", lang, file=file_label, record=0))
     f = open(path, "rb")  # noqa: SIM115 - closed by Table.close
     head: list[Any] = []
 
     def broken() -> UnusableFile:  # the record being read when the JSON broke
-        return UnusableFile(message("bad_json", lang, file=file_label, record=len(head)))
+        return UnusableFile(t("loader.bad_json", lang, file=file_label, record=len(head)))
 
     try:
         prefix, multiple = _json_prefix(path, start)
@@ -297,14 +300,14 @@ def open_json(path: Path, file_label: str, lang: str) -> Table:
         raise
     if any(not isinstance(r, dict) for r in head):
         f.close()
-        raise UnusableFile(message("json_not_records", lang, file=file_label))
+        raise UnusableFile(t("loader.json_not_records", lang, file=file_label))
     header = list(dict.fromkeys(k for r in head for k in r))
     at = {k: i for i, k in enumerate(header)}
     width = len(header)
 
     def cells(record: Any) -> list[Any]:
         if not isinstance(record, dict):
-            raise UnusableFile(message("json_not_records", lang, file=file_label))
+            raise UnusableFile(t("loader.json_not_records", lang, file=file_label))
         row: list[Any] = [None] * width
         for k, v in record.items():
             i = at.get(k)
@@ -320,7 +323,7 @@ def open_json(path: Path, file_label: str, lang: str) -> Table:
                 yield n, cells(record)
                 n += 1
         except ijson.JSONError:
-            raise UnusableFile(message("bad_json", lang, file=file_label, record=n)) from None
+            raise UnusableFile(t("loader.bad_json", lang, file=file_label, record=n)) from None
 
     table = Table(header=header, header_row=0, rows=rows(), close=f.close, row_label="col_record")
     table.head = [(-1, header)] if header else []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.cells import cell_text
-from loaders.messages import message
+from portal.i18n import t
 from portal.spreadsheet import escape
 
 REJECT_VALUE_CHARS = 200  # a rejects file shows enough of a value to find it, not megabytes
@@ -97,7 +97,7 @@ class RejectsWriter:
         self.reasons: dict[tuple[str, str], list] = {}
 
     def add(self, row: int, column_label: str, reason: str, value: str, key: str | None = None) -> None:
-        """One rejected row; ``key`` (the messages.toml reason) groups rows for the summary."""
+        """One rejected row; ``key`` (the loader_messages.toml reason) groups rows for the summary."""
         counted = self.reasons.get((column_label, key or reason))
         if counted is None:
             self.reasons[(column_label, key or reason)] = [1, reason]
@@ -110,7 +110,7 @@ class RejectsWriter:
             self._f = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self._w = csv.writer(self._f)
             labels = (self.row_label, "col_column", "col_reason", "col_value")
-            self._w.writerow([message(k, self.lang) for k in labels])
+            self._w.writerow([t(f"loader.{k}", self.lang) for k in labels])
         # staff open this in Excel: a value typed as =HYPERLINK(...) stays text
         if len(value) > REJECT_VALUE_CHARS:
             value = value[:REJECT_VALUE_CHARS] + "…"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loaders.messages import message
 from loaders.rejects import mask_digits
+from portal.i18n import t
 
 
 @dataclass
@@ -75,20 +75,20 @@ def all_rows_rejected(
     and reason texts appear: never a value from a row."""
     ranked = sorted(reasons.items(), key=lambda item: -item[1][0])  # stable: first met first
     parts = [
-        message("rejected_reason_count", lang, count=count, column=mask_digits(label), reason=text)
+        t("loader.rejected_reason_count", lang, count=count, column=mask_digits(label), reason=text)
         for (label, _key), (count, text) in ranked[:TOP_REASONS]
     ]
     rest = sum(count for _k, (count, _t) in ranked[TOP_REASONS:])
     if rest:
-        parts.append(message("rejected_reasons_more", lang, count=rest))
-    line = message(
-        "all_rows_rejected",
+        parts.append(t("loader.rejected_reasons_more", lang, count=rest))
+    line = t(
+        "loader.all_rows_rejected",
         lang,
         file=file_label,
         rows=result.rows,
-        reasons=("；" if lang == "zh" else "; ").join(parts),
+        reasons=t("punct.semicolon", lang).join(parts),
     )
     hints = dict.fromkeys(LOAD_FIRST_HINTS[key] for _label, key in reasons if key in LOAD_FIRST_HINTS)
     for hint in hints:
-        line += " " + message(hint, lang, kind=result.kind)
+        line += " " + t(f"loader.{hint}", lang, kind=result.kind)
     return AllRowsRejected(result, line, [(label, key, count) for (label, key), (count, _t) in ranked])

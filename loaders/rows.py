@@ -11,9 +11,10 @@ from typing import Any
 from loaders.cells import is_empty
 from loaders.headers import HeaderMap
 from loaders.kinds import KindSpec
-from loaders.messages import NotPaid, RowReject, UnusableFile, message
+from loaders.messages import NotPaid, RowReject, UnusableFile
 from loaders.rejects import RejectsWriter, mask
 from loaders.store import ChunkWriter
+from portal.i18n import t
 
 CHUNK = 20_000  # rows per executemany
 
@@ -114,7 +115,7 @@ class RowCheck:
                 except NotPaid as skipped:
                     label = self.labels.get(skipped.column, skipped.column)
                     value = mask(skipped.value, None, skipped.column)
-                    self.not_paid.add(row_no, label, message("order_not_paid", self.lang), value)
+                    self.not_paid.add(row_no, label, t("loader.order_not_paid", self.lang), value)
                     continue
                 except RowReject as r:
                     if all(is_empty(c) for c in cells):
@@ -142,7 +143,7 @@ class RowCheck:
     def reject(self, row_no: int, r: RowReject) -> None:
         label = self.labels.get(r.column, r.column)
         value = mask(r.value, self.pii.get(r.column), r.column)
-        self.rejects.add(row_no, label, message(r.reason, self.lang, **r.params), value, r.reason)
+        self.rejects.add(row_no, label, t(f"loader.{r.reason}", self.lang, **r.params), value, r.reason)
 
     def flush(self) -> int:
         """Writes the chunk less the keys an earlier chunk had; returns how many it dropped."""

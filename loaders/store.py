@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loaders.messages import UnusableFile, message
+from loaders.messages import UnusableFile
+from portal.i18n import t
 
 log = logging.getLogger("loaders")
 
@@ -177,7 +178,7 @@ class LoadTransaction:
         except Exception as exc:
             if self.d.name == "postgresql":
                 self.dbapi.rollback()
-            raise UnusableFile(message("not_initialised", lang)) from exc
+            raise UnusableFile(t("loader.not_initialised", lang)) from exc
         stored = self.cur.fetchone()
         return stored[0] if stored else None
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from loaders.cells import is_empty, parse_hours, parse_time, required_present, text_cell
 from loaders.children import COUNTY, PROGRAMME
 from loaders.kinds import Column, Context, KindSpec
-from loaders.messages import RowReject, UnusableFile, message
+from loaders.messages import RowReject, UnusableFile
 from loaders.personal import phone_cell
+from portal.i18n import t
 
 COLUMNS = (
     Column("record_no", ("记录编号", "记录号", "服务编号", "编号"), ("Record no", "Record number"), True),
@@ -46,9 +47,9 @@ COLUMNS = (
 
 def check_header(present: set[str], file_label: str, lang: str) -> None:
     if "hours" not in present and not {"start_time", "end_time"} <= present:
-        raise UnusableFile(message("missing_hours_columns", lang, file=file_label))
+        raise UnusableFile(t("loader.missing_hours_columns", lang, file=file_label))
     if not present & {"volunteer_id_no", "volunteer_phone"}:
-        raise UnusableFile(message("missing_volunteer_ident", lang, file=file_label))
+        raise UnusableFile(t("loader.missing_volunteer_ident", lang, file=file_label))
 
 
 def make_row(ctx: Context, pos: dict[str, int]):

@@ -11,7 +11,7 @@ from portal.vocab import VOCAB_DIMENSIONS, vocabulary
 
 ctx = ui.context()
 lang = ctx.lang
-st.title(t("about.title", lang))
+st.title(t("nav.about", lang))
 
 st.header(t("about.glossary", lang))
 st.subheader(t("about.figures", lang))
@@ -44,13 +44,13 @@ for dim in VOCAB_DIMENSIONS:
         )
 programmes = ui.labels().query("dimension == 'programme'")
 if not programmes.empty:
-    st.subheader(t("about.programmes", lang))
+    st.subheader(t("kind.programmes", lang))
     st.dataframe(
         pd.DataFrame(
             {
                 t("col.code", lang): programmes["code"],
-                t("filter.programme", lang): programmes["name_zh" if lang == "zh" else "name_en"],
-                t("col.note", lang): programmes["description_zh" if lang == "zh" else "description_en"],
+                t("filter.programme", lang): programmes[f"name_{lang}"],  # the release's columns name_zh, name_en
+                t("col.note", lang): programmes[f"description_{lang}"],
             }
         ),
         hide_index=True,

@@ -18,7 +18,7 @@ view = ui.board(period)
 if ui.projector_on():
     projector.show(view)
 else:
-    st.title(t("board.title", lang))
+    st.title(t("nav.board", lang))
     st.caption(f"{ui.markdown_text(view.programme_name(lang))} · {formatting.period(period, lang)}")
     if period != ctx.period:
         st.info(t("board.pick_period", lang, period=formatting.period(period, lang)))

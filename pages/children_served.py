@@ -7,7 +7,7 @@ from portal.i18n import t
 
 ctx = ui.context()
 FIGURES = ("children_served", "child_times", "children_in_care", "children_paired")
-where = ui.page_top("children.title")
+where = ui.page_top("nav.children_served")
 if ui.coverage_notes(FIGURES):
     frame, keys = ui.page_cells(FIGURES)
     ui.headline_row(frame, FIGURES, where=where)

@@ -10,7 +10,7 @@ from portal.vocab import vocabulary
 
 ctx = ui.context()
 FIGURES = ("funds_disbursed", "children_served", "average_per_child")
-where = ui.page_top("stage.title")
+where = ui.page_top("nav.disbursed_by_stage")
 if ui.coverage_notes(FIGURES):
     frame, _ = ui.page_cells(FIGURES, trend=False)
     ui.headline_row(frame, FIGURES, where=where)

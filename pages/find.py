@@ -9,7 +9,7 @@ from portal.i18n import t
 
 ctx = ui.context()
 lang = ctx.lang
-st.title(t("find.title", lang))
+st.title(t("nav.find", lang))
 st.caption(t("find.intro", lang))
 
 index = ui.lookup_index()

@@ -11,7 +11,7 @@ from portal.i18n import t
 ctx = ui.context()
 FIGURES = ("funds_raised", "donations", "donors", "funds_disbursed", "balance", "disbursement_rate")
 
-st.title(t("funds.title", ctx.lang))  # donations have no county: no county notice here
+st.title(t("nav.funds_raised", ctx.lang))  # donations have no county: no county notice here
 if ui.coverage_notes(FIGURES[:3]):
     frame, keys = ui.page_cells(FIGURES)
     ui.headline_row(frame, FIGURES[:3])

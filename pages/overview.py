@@ -29,7 +29,7 @@ SENTENCES = (
 )
 TRENDS = (("funds_raised", "funds_disbursed"), ("children_served", "child_times"), ("volunteer_hours",))
 
-st.title(t("overview.title", ctx.lang))
+st.title(t("nav.overview", ctx.lang))
 st.caption(t("overview.intro", ctx.lang, programme=ui.markdown_text(ctx.programme_name()), period=ctx.period_name()))
 
 if ui.coverage_notes(CARDS):

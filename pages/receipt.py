@@ -10,7 +10,7 @@ from portal.i18n import t
 
 ctx = ui.context()
 lang = ctx.lang
-st.title(t("receipt.title", lang))
+st.title(t("nav.receipt", lang))
 st.write(t("receipt.intro", lang))
 
 if not ui.receipt_checks_available():

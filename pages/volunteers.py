@@ -8,7 +8,7 @@ from portal.i18n import t
 
 ctx = ui.context()
 FIGURES = ("volunteer_hours", "volunteers_active", "home_visits", "children_reached")
-where = ui.page_top("volunteers.title")
+where = ui.page_top("nav.volunteers")
 if ui.coverage_notes(FIGURES[:2]):
     frame, keys = ui.page_cells(FIGURES)
     ui.headline_row(frame, FIGURES, where=where)

@@ -198,7 +198,7 @@ def guarded(handler):
             return _error(exc.status, exc.document)
         except Exception:
             log.exception("open-data request failed: %s", request.url.path)
-            message = t("api.unavailable", lang)
+            message = t("app.unavailable", lang)
             return _error(500, {"error": {"reason": "unavailable", "message": message}})
 
     return run

@@ -155,8 +155,6 @@ class Board:
     # ------------------------------------------------------------ words around it
 
     def programme_name(self, lang: str) -> str:
-        if self.programme == "all":
-            return t("filter.all_programmes", lang)
         return charts.label("programme", self.programme, lang, self.names)
 
     def label(self, dimension: str, code: str, lang: str) -> str:

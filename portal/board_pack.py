@@ -370,7 +370,7 @@ def _notes(doc: _Document):
     reasons = boards.withheld_reasons(board, lang)
     if reasons:
         doc.paragraph(t("board.note_withheld", lang, n=sum(reasons.values())), 11)
-        colon = "：" if lang == "zh" else ": "
+        colon = t("punct.colon", lang)
         for (label, reason), count in sorted(reasons.items()):
             doc.paragraph(f"• “{label}”{colon}{formatting.reason(reason, lang, k)} ({count})", 10)
     else:

@@ -16,7 +16,7 @@ from portal import formatting
 from portal.figures import BY_KEY, FIGURES
 from portal.i18n import t
 from portal.queries import CELL_COLUMNS
-from portal.vocab import DIMENSIONS, vocabulary
+from portal.vocab import DIMENSIONS, label, vocabulary  # label: charts.label, as pages call it
 
 # Okabe & Ito (2008) colour-blind-safe palette, then Tableau10 for vocabularies longer than it.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -60,17 +60,6 @@ def color_map(dimension: str, codes_in_order: list[str] | None = None) -> dict[s
     order of all the release's codes, so a county keeps its colour on every page."""
     codes = sorted(codes_in_order or []) if dimension in ("region", "programme") else list(vocabulary(dimension).codes)
     return dict(zip(codes, palette(len(codes)), strict=True))
-
-
-def label(dimension: str, code, lang: str, names: dict | None = None) -> str:
-    """The label of a dimension's code: vocabularies from portal.vocab, regions and
-    programmes from the release's Label rows (``names[(dimension, code)] = (zh, en)``)."""
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return ""
-    if dimension in ("region", "programme"):
-        pair = (names or {}).get((dimension, code))
-        return (pair[0] if lang == "zh" else pair[1]) if pair else str(code)
-    return vocabulary(dimension).label(code, lang)
 
 
 def select(cells: pd.DataFrame, figure: str, period: str, by: tuple[str, ...] = (), where: dict | None = None):
@@ -151,7 +140,7 @@ def _tooltip(lang: str, figure: str) -> list:
     return [
         alt.Tooltip("label:N", title=t("col.label", lang)),
         alt.Tooltip("figure_name:N", title=t("col.figure", lang)),
-        alt.Tooltip("period_label:N", title=t("col.period", lang)),
+        alt.Tooltip("period_label:N", title=t("filter.period", lang)),
         alt.Tooltip("text:N", title=t("col.value", lang)),
         alt.Tooltip("note:N", title=t("col.note", lang)),
     ]
@@ -168,7 +157,7 @@ def _axis_title(figure: str, lang: str, unit: str | None = None) -> str:
 
 
 def _with_unit(name: str, unit: str, lang: str) -> str:
-    return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
+    return t("unit.titled", lang, name=name, unit=unit)
 
 
 def _shared_title(figures: list[str], lang: str) -> str:
@@ -408,7 +397,7 @@ def stage_average(
     # room to the right of the longest bar or tick, so a tick at the end is not cut in half
     top = max([*data["value"].dropna(), *ticks["standard"], 1.0]) * 1.08
     x = alt.X("value:Q", axis=_value_axis("average_per_child", [top], lang), scale=alt.Scale(domain=[0, top]))
-    standard_name = t("chart.standard" if per_year == 1 else "chart.standard_share", lang, n=per_year or 1)
+    standard_name = t("col.standard" if per_year == 1 else "chart.standard_share", lang, n=per_year or 1)
     bars = (
         alt.Chart()
         .mark_bar(aria=_aria(data, True))
@@ -450,7 +439,7 @@ def _standard_text(yearly: float, per_year: int, lang: str) -> str:
 
 def table(view_annotated: pd.DataFrame, dimension: str | None, lang: str) -> pd.DataFrame:
     """The table twin of a chart: the same rows, formatted, with status and reason."""
-    first = t("col.period", lang) if dimension is None else vocab_name(dimension, lang)
+    first = t("filter.period", lang) if dimension is None else vocab_name(dimension, lang)
     return pd.DataFrame(
         {
             first: view_annotated["period_label"] if dimension is None else view_annotated["label"],

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from loaders import KINDS
 from portal import pseudonym, stores
-from portal.cli_words import CliError, Parser, default_lang, help_lang, say
+from portal.cli_words import CliError, Parser, default_lang, help_lang
 from portal.db import is_sqlite, make_engine
+from portal.i18n import t
 from portal.settings import PROJECT_ROOT, Settings, get_settings
 
 
@@ -25,7 +26,7 @@ def _store(url: str, store: str, lang: str, *, create: bool = False):
     if create:
         stores.migrate(engine, store)
     elif not stores.is_initialised(engine):
-        raise CliError(say("not_initialised", lang))
+        raise CliError(t("cli.not_initialised", lang))
     return engine
 
 
@@ -41,9 +42,9 @@ def _key(settings: Settings, lang: str) -> bytes:
     try:
         return pseudonym.load_key(settings)
     except pseudonym.BadKeyError as exc:
-        raise CliError(say(exc.args[0], lang, where=exc.where, min=pseudonym.MIN_KEY_CHARS)) from exc
+        raise CliError(t(f"cli.{exc.args[0]}", lang, where=exc.where, min=pseudonym.MIN_KEY_CHARS)) from exc
     except pseudonym.MissingKeyError as exc:
-        raise CliError(say("key_missing", lang)) from exc
+        raise CliError(t("cli.key_missing", lang)) from exc
 
 
 def _receipt_key(settings: Settings, lang: str) -> bytes | None:
@@ -51,7 +52,7 @@ def _receipt_key(settings: Settings, lang: str) -> bytes | None:
     try:
         return pseudonym.load_key(settings, receipt=True)
     except pseudonym.BadKeyError as exc:
-        raise CliError(say(exc.args[0], lang, where=exc.where, min=pseudonym.MIN_KEY_CHARS)) from exc
+        raise CliError(t(f"cli.{exc.args[0]}", lang, where=exc.where, min=pseudonym.MIN_KEY_CHARS)) from exc
     except pseudonym.MissingKeyError:
         return None
 
@@ -61,19 +62,19 @@ def cmd_init(args, settings: Settings, *, quiet: bool = False) -> int:
     say_it = (lambda *_: None) if quiet else print
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.pseudonym_key is not None:
-        say_it(say("key_from_env", args.lang))
+        say_it(t("cli.key_from_env", args.lang))
     elif pseudonym.generate_key_file(settings.pseudonym_key_file):
-        print(say("key_created", args.lang, path=settings.pseudonym_key_file))  # always: back it up
+        print(t("cli.key_created", args.lang, path=settings.pseudonym_key_file))  # always: back it up
     else:
-        say_it(say("key_exists", args.lang, path=settings.pseudonym_key_file))
-    say_it(say("key_fingerprint", args.lang, fingerprint=pseudonym.fingerprint(_key(settings, args.lang))))
+        say_it(t("cli.key_exists", args.lang, path=settings.pseudonym_key_file))
+    say_it(t("cli.key_fingerprint", args.lang, fingerprint=pseudonym.fingerprint(_key(settings, args.lang))))
     if settings.receipt_key is None:
         pseudonym.generate_key_file(settings.receipt_key_file)
     _working(settings, args.lang, create=True)
     _published(settings, args.lang, create=True)
     say_it(
-        say(
-            "init_done",
+        t(
+            "cli.init_done",
             args.lang,
             working=_safe_url(settings.working_store_url),
             published=_safe_url(settings.published_store_url),
@@ -102,9 +103,9 @@ def load_one(
     import loaders
 
     if path.is_dir():
-        raise CliError(say("file_is_directory", lang, file=path))
+        raise CliError(t("cli.file_is_directory", lang, file=path))
     if not path.exists():
-        raise CliError(say("file_missing", lang, file=path))
+        raise CliError(t("cli.file_missing", lang, file=path))
     key = _key(settings, lang)
     engine = _working(settings, lang)
     try:
@@ -116,13 +117,13 @@ def load_one(
         if output == "json":
             print(json.dumps(exc.result.as_json(), ensure_ascii=False))
         print(str(exc), file=sys.stderr)
-        print(say("rejects_at", lang, path=exc.result.rejects_file), file=sys.stderr)
+        print(t("cli.rejects_at", lang, path=exc.result.rejects_file), file=sys.stderr)
         return 1
     except loaders.StrictRejected as exc:
         if output == "json":
             print(json.dumps(exc.result.as_json(), ensure_ascii=False))
         print(
-            say("strict_failed", lang, file=path.name, rejected=exc.result.rejected, path=exc.result.rejects_file),
+            t("cli.strict_failed", lang, file=path.name, rejected=exc.result.rejected, path=exc.result.rejects_file),
             file=sys.stderr,
         )
         return 1
@@ -131,15 +132,22 @@ def load_one(
     if output == "json":
         print(json.dumps(result.as_json(), ensure_ascii=False))
     elif result.unchanged:
-        print(say("load_unchanged", lang, file=path.name))
+        print(t("cli.load_unchanged", lang, file=path.name))
     else:
         print(
-            say("load_summary", lang, file=path.name, rows=result.rows, loaded=result.loaded, rejected=result.rejected)
+            t(
+                "cli.load_summary",
+                lang,
+                file=path.name,
+                rows=result.rows,
+                loaded=result.loaded,
+                rejected=result.rejected,
+            )
         )
         if result.rejected:
-            print(say("rejects_at", lang, path=result.rejects_file))
+            print(t("cli.rejects_at", lang, path=result.rejects_file))
     if output != "json" and result.not_paid:  # a platform's order export: unpaid orders, apart
-        print(say("not_paid_at", lang, count=result.not_paid, path=result.not_paid_file))
+        print(t("cli.not_paid_at", lang, count=result.not_paid, path=result.not_paid_file))
     return 0
 
 
@@ -161,14 +169,14 @@ def _parse_date(value: str | None, lang: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CliError(say("bad_date", lang, value=value)) from exc
+        raise CliError(t("cli.bad_date", lang, value=value)) from exc
 
 
 def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None) -> int:
     from portal import publish, suppress
 
     if not suppress.MIN_K <= k <= suppress.MAX_K:
-        raise CliError(say("bad_k", lang, min_k=suppress.MIN_K, max_k=suppress.MAX_K))
+        raise CliError(t("cli.bad_k", lang, min_k=suppress.MIN_K, max_k=suppress.MAX_K))
     working = _working(settings, lang)
     published = _published(settings, lang, create=True)
     try:
@@ -176,13 +184,15 @@ def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None)
             working=working, published=published, k=k, as_of=as_of, note=note, receipt_key=_receipt_key(settings, lang)
         )
     except publish.NothingToPublish as exc:
-        raise CliError(say("nothing_to_publish", lang)) from exc
+        raise CliError(t("cli.nothing_to_publish", lang)) from exc
     except publish.ReleaseKeyMismatch as exc:
-        raise CliError(say("publish_key_mismatch", lang, working=exc.working or "—", published=exc.published)) from exc
+        raise CliError(
+            t("cli.publish_key_mismatch", lang, working=exc.working or "—", published=exc.published)
+        ) from exc
     except publish.WorkingStoreBusy as exc:
-        raise CliError(say("working_busy", lang), code=1) from exc
+        raise CliError(t("cli.working_busy", lang), code=1) from exc
     except publish.AsOfOutOfRange as exc:
-        raise CliError(say("as_of_out_of_range", lang, as_of=exc.as_of, first=exc.first, last=exc.last)) from exc
+        raise CliError(t("cli.as_of_out_of_range", lang, as_of=exc.as_of, first=exc.first, last=exc.last)) from exc
     except suppress.AuditFailure as exc:
         from portal import formatting
         from portal.figures import BY_KEY
@@ -191,11 +201,11 @@ def run_publish(settings: Settings, lang: str, *, k: int, as_of=None, note=None)
         figure = BY_KEY[cell["figure"]].name(lang) if cell.get("figure") in BY_KEY else cell.get("figure", "?")
         period = formatting.period(cell["period"], lang) if cell.get("period") else "?"
         raise CliError(
-            say("audit_failed", lang, figure=figure, programme=cell.get("programme", "?"), period=period), code=1
+            t("cli.audit_failed", lang, figure=figure, programme=cell.get("programme", "?"), period=period), code=1
         ) from exc
     print(
-        say(
-            "publish_done",
+        t(
+            "cli.publish_done",
             lang,
             release=result.release_id,
             as_of=result.as_of,
@@ -227,11 +237,11 @@ def cmd_figures(args, settings: Settings) -> int:
     if args.release:
         release = queries.release(engine=engine, release_id=args.release)
         if release is None:
-            raise CliError(say("unknown_release", args.lang, release=args.release))
+            raise CliError(t("cli.unknown_release", args.lang, release=args.release))
     else:
         release = queries.current_release(engine=engine)
         if release is None:
-            raise CliError(say("no_release", args.lang))
+            raise CliError(t("cli.no_release", args.lang))
     labels = queries.labels(engine=engine, release_id=release.id)
     try:
         wanted = open_data.parse(_figure_query(args), names=open_data.names_of(labels))
@@ -269,19 +279,19 @@ def cmd_sample(args, settings: Settings) -> int:
     except ModuleNotFoundError as exc:
         if exc.name not in ("tools", "tools.sample"):
             raise
-        raise CliError(say("sample_unavailable", args.lang)) from exc
+        raise CliError(t("cli.sample_unavailable", args.lang)) from exc
 
     if args.if_empty:
         engine = make_engine(settings.published_store_url)
         if stores.is_initialised(engine) and queries.current_release(engine=engine) is not None:
-            print(say("sample_exists", args.lang))
+            print(t("cli.sample_exists", args.lang))
             return 0
     out_dir = Path(args.out) if args.out else settings.data_dir / "sample"
     if args.scale <= sample.STAFF_FORMATS_UP_TO_SCALE:
         files = list(sample.write(sample.generate(scale=args.scale, seed=args.seed), out_dir))
     else:
         files = sample.write_streaming(out_dir, scale=args.scale, seed=args.seed)
-    print(say("sample_written", args.lang, scale=args.scale, path=out_dir))
+    print(t("cli.sample_written", args.lang, scale=args.scale, path=out_dir))
     cmd_init(args, settings, quiet=True)  # `make run` has just said it
     for kind, path in files:
         code = load_one(kind, path, settings, args.lang, is_sample=True)
@@ -302,7 +312,7 @@ def cmd_board_pack(args, settings: Settings) -> int:
         view = board.build(engine, period=args.period, programme=args.programme, release_id=args.release)
         pack = board_pack.build(view, args.lang, base_url=lookup.base_url(settings), author=settings.publisher or "")
     except board.BoardError as exc:
-        raise CliError(say(f"board_{exc.code}", args.lang, **exc.values)) from exc
+        raise CliError(t(f"cli.{exc.code}", args.lang, **exc.values)) from exc
     except fonts.FontMissing as exc:
         raise CliError(str(exc)) from exc
     out = Path(args.out)
@@ -311,7 +321,7 @@ def cmd_board_pack(args, settings: Settings) -> int:
     tmp.write_bytes(pack.pdf)
     os.replace(tmp, out)
     seconds = f"{time.perf_counter() - started:.1f}"
-    print(say("board_pack_done", args.lang, path=out, pages=pack.pages, seconds=seconds))
+    print(t("cli.board_pack_done", args.lang, path=out, pages=pack.pages, seconds=seconds))
     return 0
 
 
@@ -321,20 +331,20 @@ def cmd_copy_store(args, settings: Settings) -> int:
 
     url = settings.published_store_url
     if not is_sqlite(url):
-        raise CliError(say("copy_store_postgres", args.lang, url=_safe_url(url)))
+        raise CliError(t("cli.copy_store_postgres", args.lang, url=_safe_url(url)))
     engine = _published(settings, args.lang)
     release = queries.current_release(engine=engine)
     if release is None:
-        raise CliError(say("no_release", args.lang))
+        raise CliError(t("cli.no_release", args.lang))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     db.copy_sqlite(url, out)
-    print(say("copy_store_done", args.lang, path=out, release=release.id))
+    print(t("cli.copy_store_done", args.lang, path=out, release=release.id))
     return 0
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    print(say("serving", args.lang, port=args.port), flush=True)
+    print(t("cli.serving", args.lang, port=args.port), flush=True)
     command = [sys.executable, "-m", "portal.serve", "--server.port", str(args.port), "--server.headless", "true"]
     # the server takes this process's place: a supervisor's SIGTERM (systemd, docker, Ctrl-C)
     # reaches Streamlit itself, and no child is left answering on the port
@@ -349,7 +359,7 @@ def build_parser(lang_default: str, help_language: str | None = None) -> argpars
     lang = help_language or lang_default
 
     def h(key: str) -> str:
-        return say(f"help_{key}", lang)
+        return t(f"cli.help_{key}", lang)
 
     parser = Parser(prog="portal", description=h("portal"), epilog=h("epilog"), lang=lang)
     parser.add_argument("--lang", choices=("zh", "en"), default=lang_default, help=h("lang"))
@@ -432,18 +442,18 @@ def _run(args, settings: Settings) -> int:
         except Exception as exc:
             fault = faults.kind(exc)
             if fault == faults.LOCKED and not noticed:  # said once, as soon as the wait shows
-                print(say("store_busy_waiting", args.lang, seconds=int(LOCK_WAIT_S)), file=sys.stderr, flush=True)
+                print(t("cli.store_busy_waiting", args.lang, seconds=int(LOCK_WAIT_S)), file=sys.stderr, flush=True)
                 noticed = True
             if fault == faults.LOCKED and time.monotonic() - started < LOCK_WAIT_S:
                 time.sleep(2)
                 continue
             if fault == faults.LOCKED:
-                raise CliError(say("store_locked", args.lang, seconds=int(LOCK_WAIT_S)), code=1) from exc
+                raise CliError(t("cli.store_locked", args.lang, seconds=int(LOCK_WAIT_S)), code=1) from exc
             if fault == faults.DISK_FULL:
-                raise CliError(say("disk_full", args.lang, path=settings.data_dir), code=1) from exc
+                raise CliError(t("cli.disk_full", args.lang, path=settings.data_dir), code=1) from exc
             if os.environ.get("PORTAL_DEBUG"):
                 raise
-            raise CliError(say("unexpected", args.lang, error=type(exc).__name__), code=1) from exc
+            raise CliError(t("cli.unexpected", args.lang, error=type(exc).__name__), code=1) from exc
 
 
 if __name__ == "__main__":

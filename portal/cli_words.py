@@ -1,6 +1,6 @@
-"""The ``portal`` command line's words: its messages in Chinese and English
-(``reference/cli_messages.toml``), the language it speaks, and argparse made bilingual
-(its own words, usage and section titles, in the help language)."""
+"""The ``portal`` command line's words: the language it speaks, and argparse made bilingual
+(its own words, usage and section titles, in the help language). Its messages are
+``t("cli.KEY", lang)`` (portal/reference/cli_messages.toml, through portal.i18n)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,16 @@ import functools
 import locale
 import os
 import sys
-import tomllib
 from functools import cache
 
+from portal.i18n import t
 from portal.settings import Settings, get_settings
-from portal.vocab import REFERENCE_DIR
 
 
 class CliError(Exception):
     def __init__(self, message: str, code: int = 2):
         super().__init__(message)
         self.code = code
-
-
-@cache
-def _messages() -> dict:
-    return tomllib.loads((REFERENCE_DIR / "cli_messages.toml").read_text(encoding="utf-8"))
-
-
-def say(key: str, lang: str, **values) -> str:
-    return _messages()[key][lang].format(**values)
 
 
 def default_lang(settings: Settings) -> str:
@@ -64,7 +54,7 @@ class _HelpFormatter(argparse.HelpFormatter):
         self._lang = lang
 
     def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, say("help_usage", self._lang) if prefix is None else prefix)
+        super().add_usage(usage, actions, groups, t("cli.help_usage", self._lang) if prefix is None else prefix)
 
     def _expand_help(self, action):
         action = copy.copy(action)
@@ -74,16 +64,16 @@ class _HelpFormatter(argparse.HelpFormatter):
 
 class Parser(argparse.ArgumentParser):
     """argparse in the help language: its own words (usage, section titles, -h, the error line)
-    come from cli_messages.toml; the detail of an error stays argparse's English."""
+    come from cli_messages.toml (cli.help_*); the detail of an error stays argparse's English."""
 
     def __init__(self, *args, lang: str, **kwargs):
         formatter = functools.partial(_HelpFormatter, lang=lang)
         super().__init__(*args, formatter_class=formatter, add_help=False, **kwargs)
         self.lang = lang
-        self._positionals.title = say("help_positionals", lang)
-        self._optionals.title = say("help_options", lang)
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=say("help_help", lang))
+        self._positionals.title = t("cli.help_positionals", lang)
+        self._optionals.title = t("cli.help_options", lang)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=t("cli.help_help", lang))
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(2, say("help_error", self.lang, prog=self.prog, message=message) + "\n")
+        self.exit(2, t("cli.help_error", self.lang, prog=self.prog, message=message) + "\n")

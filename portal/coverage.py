@@ -170,8 +170,8 @@ def families_text(families: frozenset[str], lang: str, *, programme: str) -> str
 
 def _join(items: list[str], word: str, lang: str) -> str:
     """A list in words: 甲、乙、丙 / a, b and c."""
-    from portal.i18n import t
+    from portal.i18n import join, t
 
     if len(items) == 1:
         return items[0]
-    return t("coverage.separator", lang).join(items[:-1]) + t(f"coverage.last_{word}", lang) + items[-1]
+    return join(items[:-1], lang) + t(f"coverage.last_{word}", lang) + items[-1]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from portal import chart_export, charts, formatting, open_data, periods, queries
 from portal.figures import BY_KEY
-from portal.i18n import t
+from portal.i18n import LANG_TAGS, t
 from portal.vocab import DIMENSIONS
 
 # the portal page that shows a family's figures: the embed's "view on the portal" link
@@ -67,9 +67,7 @@ def build(engine, release, figure_path: str, params: dict[str, str], *, base_url
     period = wanted.periods[0] if wanted.periods else periods.ALL
     where = dict(wanted.where)
     cells = queries.cells(engine=engine, release_id=release.id, figures=wanted.figures, programme=programme)
-    programme_name = (
-        t("filter.all_programmes", lang) if programme == "all" else charts.label("programme", programme, lang, names)
-    )
+    programme_name = charts.label("programme", programme, lang, names)
     figure = BY_KEY[wanted.figures[0]]
     if wanted.by:
         by = wanted.by[0]
@@ -91,7 +89,7 @@ def build(engine, release, figure_path: str, params: dict[str, str], *, base_url
         keys = coverage.trend(programme, sorted({p for p in cells["period"] if periods.period_type(p) == ptype}))
         view = pd.concat([charts.over_time(cells, f, keys, where=where) for f in wanted.figures], ignore_index=True)
         figure_names = " / ".join(BY_KEY[f].name(lang) for f in wanted.figures)
-        title = t("embed.title_trend", lang, figure=figure_names, ptype=t(f"ptype.{ptype}", lang))
+        title = t("embed.title_trend", lang, figure=figure_names, ptype=formatting.period_type(ptype, lang))
         subtitle = programme_name
         draw = charts.grouped if kind == "grouped" else charts.trend
         chart = draw(view, lang, release.k, title="") if not view.empty else None
@@ -191,7 +189,7 @@ def page(embed: Embed) -> str:
     link = e(t("embed.view_on_portal", embed.lang))
     rows = "".join(f"<tr><th scope=row>{e(a)}</th><td>{e(b)}</td><td>{e(c)}</td></tr>" for a, b, c in embed.table)
     return f"""<!doctype html>
-<html lang="{"zh-CN" if embed.lang == "zh" else "en"}"><head><meta charset="utf-8">
+<html lang="{LANG_TAGS[embed.lang]}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(embed.title)}</title>
 <link rel="canonical" href="{e(embed.url)}">

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.i18n import pick
+
 # A breakdown is a tuple of dimensions (at most two, architecture.md); () is the total.
 Breakdown = tuple[str, ...]
 
@@ -114,10 +116,10 @@ class Figure:
         return self.measure.of
 
     def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return pick(lang, self.name_zh, self.name_en)
 
     def definition(self, lang: str) -> str:
-        return self.definition_zh if lang == "zh" else self.definition_en
+        return pick(lang, self.definition_zh, self.definition_en)
 
 
 _DONATION_BREAKDOWNS: tuple[Breakdown, ...] = ((), ("channel",), ("donor_type",))

@@ -17,7 +17,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 from portal import periods
 from portal.figures import BY_KEY
-from portal.i18n import norm_lang, t
+from portal.i18n import all_label, norm_lang, t
 
 LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 WAN = 10_000
@@ -82,7 +82,7 @@ def value(figure: str, value: float, lang: str, *, with_unit: bool = True) -> st
         return text
     one = value == 1 and fig.decimals == 0  # "1.0 hours" stays plural
     unit = t(f"unit_one.{fig.unit}" if one else f"unit.{fig.unit}", lang)
-    return f"{text}{unit}" if norm_lang(lang) == "zh" else f"{text} {unit}"
+    return t("unit.value", lang, value=text, unit=unit)
 
 
 # the reasons whose cells are small: only they may read "fewer than K" (a cell withheld for a
@@ -144,8 +144,8 @@ def period(key: str, lang: str, *, short: bool = False) -> str:
     """A grid period as words: 2023年第4季度 / Q4 2023. ``short``, for a chart's axis: 2023 /
     2023年4季度 / 2023年12月 in Chinese, 2023 / Q4 2023 / Dec 2023 in English."""
     kind = periods.period_type(key)
-    if kind == "all" or kind is None:
-        return t("period.all", lang)
+    if kind == periods.ALL or kind is None:
+        return all_label("period", lang)
     p = periods.parse(key)
     if kind == "year":
         return str(p.start.year) if short else t("period.year", lang, year=p.start.year)
@@ -154,6 +154,11 @@ def period(key: str, lang: str, *, short: bool = False) -> str:
         return t(message, lang, year=p.start.year, q=periods.quarter_of(p.start.month))
     month_name = format_date(p.start, format="MMM", locale="en_GB")  # a month is short already
     return t("period.month", lang, year=p.start.year, month=p.start.month, month_name=month_name)
+
+
+def period_type(kind: str, lang: str) -> str:
+    """A period type as words: 全部时间 / All time, 年度 / Year, 季度 / Quarter, 月度 / Month."""
+    return all_label("period", lang) if kind == periods.ALL else t(f"ptype.{kind}", lang)
 
 
 def short_period(key: str, lang: str) -> str:

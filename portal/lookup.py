@@ -20,8 +20,8 @@ import pandas as pd
 from portal import formatting, periods
 from portal import params as url_params
 from portal.figures import BY_KEY, FIGURES
-from portal.i18n import t
-from portal.vocab import DIMENSIONS, vocabulary
+from portal.i18n import LANGS, all_label, t
+from portal.vocab import DIMENSIONS, label, vocabulary
 
 FIND_PATH = "find"
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -259,7 +259,7 @@ class Index:
             own += [fig.name_zh, fig.name_en, re.sub(r"（.*?）|\(.*?\)", "", fig.name_zh)]
         elif facet == "programme":
             own += (
-                [t("filter.all_programmes", "zh"), t("filter.all_programmes", "en")]
+                [all_label("programme", lang) for lang in LANGS]
                 if code == "all"
                 else list(self.names.get(("programme", code), ()))
             )
@@ -365,12 +365,7 @@ class Index:
     # -------------------------------------------------------------- what a result shows
 
     def label(self, dimension: str, code: str, lang: str) -> str:
-        if dimension in ("programme", "region"):
-            if code == "all":
-                return t("filter.all_programmes", lang)
-            pair = self.names.get((dimension, code))
-            return (pair[0] if lang == "zh" else pair[1]) if pair else code
-        return vocabulary(dimension).label(code, lang)
+        return label(dimension, code, lang, self.names)
 
     def scope(self, key: CellKey, lang: str) -> str:
         """Programme and breakdown in words: 大手牵小手 · 小学 / All programmes · Primary."""

@@ -18,7 +18,7 @@ import pandas as pd
 from portal import export, periods, queries
 from portal.downloads import LICENCE_URL
 from portal.figures import BY_KEY, FIGURES
-from portal.i18n import DEFAULT_LANG, LANGS, t
+from portal.i18n import LANGS, norm_lang, t
 from portal.models.published import Release
 from portal.vocab import DIMENSIONS, VOCAB_DIMENSIONS, vocabularies, vocabulary
 
@@ -96,8 +96,7 @@ class CellFilter:
 
 def language(params: Mapping[str, str]) -> str:
     """The language of labels and error messages: ?lang= when valid, else the default."""
-    lang = params.get("lang")
-    return lang if lang in LANGS else DEFAULT_LANG
+    return norm_lang(params.get("lang"))
 
 
 def _values(name: str, raw: str) -> list[str]:

@@ -26,14 +26,15 @@ def check(settings: Settings) -> tuple[str | None, str | None]:
     refused when no release was built under a key this deployment trusts; when only newer
     releases are untrusted, the portal serves the newest trusted one and says so."""
     from portal import pseudonym, queries, stores
-    from portal.cli import _safe_url, default_lang, say
+    from portal.cli import _safe_url, default_lang
     from portal.db import is_sqlite, make_engine
+    from portal.i18n import t
 
     url = settings.published_store_url
     try:
         pseudonym.accepted_fingerprints(settings)
     except pseudonym.BadKeyError as exc:  # a key file here that is not a key
-        return say(exc.args[0], default_lang(settings), where=exc.where, min=pseudonym.MIN_KEY_CHARS), None
+        return t(f"cli.{exc.args[0]}", default_lang(settings), where=exc.where, min=pseudonym.MIN_KEY_CHARS), None
     if is_sqlite(url) and not _sqlite_file(url).exists():
         return None, None  # nothing published yet: the portal's own empty page explains it
     engine = make_engine(url, read_only=True)
@@ -45,7 +46,7 @@ def check(settings: Settings) -> tuple[str | None, str | None]:
         )
     except Exception as exc:  # a corrupt file, a server down: the operator must know now
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        return say("store_unreadable", default_lang(settings), url=_safe_url(url), reason=reason), None
+        return t("cli.store_unreadable", default_lang(settings), url=_safe_url(url), reason=reason), None
     finally:
         engine.dispose()
     if not skipped:
@@ -58,8 +59,8 @@ def check(settings: Settings) -> tuple[str | None, str | None]:
         accepted=", ".join(sorted(pseudonym.accepted_fingerprints(settings))) or "—",
     )
     if release is None:
-        return say("untrusted_store", lang, **values), None
-    return None, say("untrusted_newer", lang, shown=release.id, **values)
+        return t("cli.untrusted_store", lang, **values), None
+    return None, t("cli.untrusted_newer", lang, shown=release.id, **values)
 
 
 def _sqlite_file(url: str):

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from portal.i18n import all_label, pick
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 
@@ -26,7 +29,7 @@ class Term:
     aliases: tuple[str, ...]
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        return pick(lang, self.zh, self.en)
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class Vocabulary:
         return tuple(t.code for t in self.terms)
 
     def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return pick(lang, self.name_zh, self.name_en)
 
     def term(self, code: str) -> Term:
         return _term_index(self)[code]
@@ -108,3 +111,18 @@ DIMENSIONS: tuple[str, ...] = (
     "purpose",
 )
 VOCAB_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "region")
+
+
+def label(dimension: str, code, lang: str, names: dict | None = None) -> str:
+    """The label of a dimension's code, the one function every page, chart, board and search
+    result names a code with: vocabularies' terms from here; regions and programmes from the
+    release's Label rows (``names[(dimension, code)] = (zh, en)``); a programme's "all"
+    (all programmes together) as ``portal.i18n.all_label`` says it; no code (no breakdown): ""."""
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return ""
+    if dimension in ("region", "programme"):
+        if code == "all":
+            return all_label(dimension, lang)
+        pair = (names or {}).get((dimension, code))
+        return pick(lang, *pair) if pair else str(code)
+    return vocabulary(dimension).label(code, lang)

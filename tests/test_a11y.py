@@ -332,7 +332,7 @@ def test_keyboard_reaches_filters_and_downloads(server, browser, lang):
     # a chart's downloads sit in one control, and so do the filters (at the top of the page):
     # Tab reaches it, Enter opens it, Tab goes on inside
     menu, filters = t("chart.downloads", lang), t("filter.button", lang, view="")
-    downloads = {menu, t("chart.download_csv", lang), t("chart.download_xlsx", lang)}
+    downloads = {menu, t("download.csv", lang), t("download.xlsx", lang)}
     wanted.add(filters)
     reached: dict[str, dict] = {}
     for _ in range(200):

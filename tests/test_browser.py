@@ -140,9 +140,9 @@ def test_language_switch_and_permalink(server, browser):
     programme = PROGRAMMES[1] if server["store"] else "LY-MENTOR"
     tab.goto(_url(server, "children_served", lang="zh", programme=programme, period="2023-Q2"))
     _settle(tab)
-    assert t("children.title", "zh") in tab.inner_text("h1")
+    assert t("nav.children_served", "zh") in tab.inner_text("h1")
     tab.get_by_text("English", exact=True).click()
-    title = t("children.title", "en")
+    title = t("nav.children_served", "en")
     tab.wait_for_function(f"() => (document.querySelector('h1') || {{innerText: ''}}).innerText.includes({title!r})")
     _settle(tab)
     assert "lang=en" in tab.url and f"programme={programme}" in tab.url and "period=2023-Q2" in tab.url
@@ -154,7 +154,7 @@ def test_language_switch_and_permalink(server, browser):
     again = fresh.new_page()
     again.goto(permalink)
     _settle(again)
-    assert t("children.title", "en") in again.inner_text("h1")
+    assert t("nav.children_served", "en") in again.inner_text("h1")
     assert again.locator('[data-testid="stCaptionContainer"]').all_inner_texts() == captions
     fresh.close()
 
@@ -167,7 +167,7 @@ def test_csv_download_holds_the_page_values(server, browser):
     _settle(tab)
     open_downloads(tab, "en")
     with tab.expect_download() as info:
-        tab.get_by_role("button", name=t("chart.download_csv", "en")).first.click()
+        tab.get_by_role("button", name=t("download.csv", "en")).first.click()
     raw = Path(info.value.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "CSV must be UTF-8 with BOM"
     frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"region": str})

@@ -193,7 +193,7 @@ def test_chart_png_download_is_the_stated_size(server, browser):
     _settle(tab)
     open_downloads(tab, "zh")
     with tab.expect_download(timeout=60000) as info:
-        tab.get_by_role("button", name=t("export.download_png", "zh")).first.click()
+        tab.get_by_role("button", name=t("download.png", "zh")).first.click()
     data = Path(info.value.path()).read_bytes()
     from portal.ui import files
 
@@ -221,7 +221,7 @@ def test_board_pack_and_release_downloads_from_the_pages(server, browser):
     tab.goto(_url(server, "find", lang="en"))
     _settle(tab, charts=False)
     with tab.expect_download(timeout=120000) as info:
-        tab.get_by_role("button", name=t("find.download_json", "en")).click()
+        tab.get_by_role("button", name=t("download.json", "en")).click()
     document = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
     cells = queries.cells(engine=engine, release_id=release.id)
     assert document == json.loads(export.to_json(release, cells))
@@ -237,7 +237,7 @@ def test_overview_has_a_deep_link_by_its_name(server, browser):
     tab = context.new_page()
     tab.goto(f"{server['base']}/overview?lang=en&programme=all&ptype=year&period={year}")
     _settle(tab)
-    assert tab.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("overview.title", "en")
+    assert tab.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("nav.overview", "en")
     assert tab.locator('[role="dialog"]').count() == 0
     assert f"period={year}" in tab.url and "lang=en" in tab.url
     assert tab.title() == f"{t('nav.overview', 'en')} · {t('app.title', 'en')}"  # each tab names its page

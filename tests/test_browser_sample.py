@@ -224,7 +224,7 @@ def test_every_page_fits_and_speaks_one_language(server, browser, lang):
     tab.goto(f"{server['base']}/overview?lang={lang}")
     _settle(tab, charts=False)
     assert tab.locator('[role="dialog"]').count() == 0
-    assert tab.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("overview.title", lang)
+    assert tab.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("nav.overview", lang)
     context.close()
     assert not errors, errors
     assert not problems, "\n".join(problems[:60])

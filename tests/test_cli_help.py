@@ -1,4 +1,4 @@
-"""`portal --help` and every command's --help, in zh and en (texts in cli_messages.toml)."""
+"""`portal --help` and every command's --help, in zh and en (texts in cli_messages.toml, the cli.help_* messages)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from portal import cli, cli_words
+from portal import cli
+from portal.i18n import messages
 from tests.conftest import ROOT
 
 LANGS = ("zh", "en")
@@ -64,10 +65,10 @@ def test_zh_help_has_no_untranslated_english():
 
 
 def test_help_messages_have_the_same_placeholders_in_both_languages():
-    help_keys = [key for key in cli_words._messages() if key.startswith("help_")]
+    help_keys = [key for key in messages() if key.startswith("cli.help_")]
     assert help_keys
     for key in help_keys:
-        zh, en = (cli_words._messages()[key][lang] for lang in LANGS)
+        zh, en = (messages()[key][lang] for lang in LANGS)
         assert re.findall(r"%\((\w+)\)s", zh) == re.findall(r"%\((\w+)\)s", en), key
         assert sorted(re.findall(r"{(\w+)}", zh)) == sorted(re.findall(r"{(\w+)}", en)), key
 

@@ -1,5 +1,7 @@
-"""Every message, figure, vocabulary code and navigation label has zh and en text; every
-figure appears in the glossary; no module imports streamlit but those of the package portal.ui."""
+"""Every message (the pages', the command line's and the loaders', one catalogue), figure,
+vocabulary code and navigation label has zh and en text, each pair written once; "all" reads
+the same wherever it is labelled; every figure appears in the glossary; no module imports
+streamlit but those of the package portal.ui."""
 
 from __future__ import annotations
 
@@ -13,26 +15,78 @@ from pathlib import Path
 import pytest
 
 from portal.figures import FIGURES
-from portal.i18n import LANGS, messages, t
+from portal.i18n import CATALOGUES, LANGS, all_label, messages, t
 from portal.vocab import vocabularies
 
 ROOT = Path(__file__).resolve().parent.parent
 NAV = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "about")
 
 
+# messages whose languages take different placeholders, on purpose
+OWN_PLACEHOLDERS = {
+    "period.month",  # 12月 vs Dec: the month's number in Chinese, its English name in English
+    "loader.children_register_first",  # the English names the kind of file; the Chinese says 本文件
+}
+# pairs written under two keys that mean two things (none today): key -> why it is not the other
+TWO_MEANINGS: dict[str, str] = {}
+
+
+def test_the_catalogue_is_every_file():
+    keys = set(messages())
+    for prefix, path in CATALOGUES.items():
+        assert path.exists(), path
+        assert any(k.startswith(prefix) for k in keys) if prefix else keys, prefix
+    assert {"nav.about", "cli.init_done", "cli.help_usage", "loader.bad_date"} <= keys
+
+
 def test_every_message_has_both_languages_with_the_same_placeholders():
+    """{name} placeholders (str.format, filled by t) and %(name)s ones (argparse's, in the
+    command line's help) alike."""
     for key, pair in messages().items():
         assert pair["zh"].strip() and pair["en"].strip(), key
-        if key != "period.month":  # 12月 vs Dec: the one message that takes a language's own form
+        assert re.findall(r"%\((\w+)\)s", pair["zh"]) == re.findall(r"%\((\w+)\)s", pair["en"]), key
+        if key not in OWN_PLACEHOLDERS:
             assert set(re.findall(r"{(\w+)}", pair["zh"])) == set(re.findall(r"{(\w+)}", pair["en"])), key
+
+
+def test_each_pair_is_written_once():
+    """The same zh/en text under two keys is one text: callers point at one key."""
+    keys_of: dict[tuple[str, str], list[str]] = {}
+    for key, pair in messages().items():
+        keys_of.setdefault((pair["zh"], pair["en"]), []).append(key)
+    twice = [keys for keys in keys_of.values() if len([k for k in keys if k not in TWO_MEANINGS]) > 1]
+    assert not twice, twice
 
 
 def test_every_key_used_in_code_exists():
     used = set()
-    for path in [ROOT / "streamlit_app.py", *ROOT.glob("pages/*.py"), *(ROOT / "portal").rglob("*.py")]:
-        used |= set(re.findall(r"""\bt\(\s*f?["']([a-z_]+\.[a-z_]+)["']""", path.read_text(encoding="utf-8")))
+    code = [ROOT / "streamlit_app.py", *ROOT.glob("pages/*.py"), *(ROOT / "portal").rglob("*.py")]
+    for path in [*code, *(ROOT / "loaders").rglob("*.py"), *(ROOT / "tools").rglob("*.py")]:
+        used |= set(re.findall(r"""\bt\(\s*f?["']([a-z_]+(?:\.[a-z_]+)+)["']""", path.read_text(encoding="utf-8")))
     missing = used - set(messages())
     assert used and not missing, missing
+    # the reasons rows are rejected for are messages too (loader.REASON)
+    reasons = set()
+    for path in (ROOT / "loaders").rglob("*.py"):
+        reasons |= set(re.findall(r"""RowReject\(\s*[^,()]+,\s*["']([a-z_]+)["']""", path.read_text(encoding="utf-8")))
+    assert reasons and not {f"loader.{r}" for r in reasons} - set(messages())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_all_reads_the_same_everywhere(lang):
+    """All programmes, all counties, all time: one label each, whichever function names them."""
+    from portal import charts, formatting
+    from portal.board import Board
+    from portal.lookup import Index
+    from portal.vocab import label
+
+    programmes = all_label("programme", lang)
+    assert charts.label("programme", "all", lang) == label("programme", "all", lang, {}) == programmes
+    assert Index.label(type("I", (), {"names": {}})(), "programme", "all", lang) == programmes
+    assert Board.programme_name(type("B", (), {"programme": "all", "names": {}})(), lang) == programmes
+    assert label("region", "all", lang) == all_label("region", lang) != programmes
+    assert formatting.period("all", lang) == formatting.period_type("all", lang) == all_label("period", lang)
+    assert len({all_label(d, lang) for d in ("programme", "region", "period")}) == 3
 
 
 def test_navigation_labels():

@@ -23,8 +23,9 @@ import pytest
 
 import loaders
 from loaders import platforms
-from loaders.messages import UnusableFile, message
+from loaders.messages import UnusableFile
 from portal import publish, queries, receipts
+from portal.i18n import t
 from portal.vocab import DIMENSIONS
 from tests.conftest import load_frames
 from tests.loader_fixtures import KEY, PROGRAMMES, REGIONS, new_store, rows_of, snapshot, write_dicts
@@ -315,17 +316,17 @@ def test_every_reject_reason_with_its_row_and_the_unpaid_count(tmp_path, form, l
     # the row the clerk sees: header = row 1 in CSV and XLSX; the record's index in JSON
     first = 2 if form in ("csv-gb18030", "xlsx") else 0
     header, *rows = read_list(result.rejects_file)
-    assert header[0] == message("col_row" if first else "col_record", lang)
+    assert header[0] == t("loader.col_row" if first else "loader.col_record", lang)
     got = {int(row[0]): row for row in rows}
     assert set(got) == {at + first for at in cases}
     labels = {part: TENCENT.fields[part][0] for part in FIELDS}
     for at, case in cases.items():
         part, _value, reason = BAD[case]
         _row, column, text, _shown = got[at + first]
-        assert (column, text) == (labels[part], message(reason, lang)), case
+        assert (column, text) == (labels[part], t(f"loader.{reason}", lang)), case
     header, *listed = read_list(result.not_paid_file)
     assert sorted(int(r[0]) for r in listed) == [i + first for i in unpaid]
-    assert {r[2] for r in listed} == {message("order_not_paid", lang)}
+    assert {r[2] for r in listed} == {t("loader.order_not_paid", lang)}
 
     stored = {r[0] for r in rows_of(tmp_path / "working.db", "SELECT receipt_no FROM donation")}
     assert not stored & {records[i][FIELDS["receipt_no"]] for i in (*cases, *unpaid)}
@@ -351,7 +352,7 @@ def test_a_pid_two_programmes_claim_is_rejected_and_proj_name_never_guesses(tmp_
     result = loaders.load_file("donations", write_export(records, tmp_path, "json-array"), engine=engine, key=KEY)
     claimed = [r for r in records if r[FIELDS["project_id"]] == shared]
     assert claimed and result.rejected == len(claimed)
-    assert {row[2] for row in read_list(result.rejects_file)[1:]} == {message("ambiguous_platform_project", "zh")}
+    assert {row[2] for row in read_list(result.rejects_file)[1:]} == {t("loader.ambiguous_platform_project", "zh")}
     # every loaded gift is where its pid says, though each proj_name names the other programme
     loaded = dict(rows_of(tmp_path / "working.db", "SELECT receipt_no, programme FROM donation"))
     assert loaded == {r[FIELDS["receipt_no"]]: PROJECTS[r[FIELDS["project_id"]]] for r in records if r not in claimed}
@@ -372,9 +373,9 @@ def test_programmes_platform_project_ids(tmp_path):
     assert stored == {PROGRAMMES[0]["code"]: "tencent:237449;tencent:237450", PROGRAMMES[1]["code"]: None}
     reasons = {int(r[0]): r[2] for r in read_list(result.rejects_file)[1:]}
     assert reasons == {
-        4: message("bad_platform_project", "en"),
-        5: message("unknown_platform", "en", platforms="、".join(platforms.platforms())),
-        6: message("platform_project_taken", "en", programme=PROGRAMMES[0]["code"]),
+        4: t("loader.bad_platform_project", "en"),
+        5: t("loader.unknown_platform", "en", platforms="、".join(platforms.platforms())),
+        6: t("loader.platform_project_taken", "en", programme=PROGRAMMES[0]["code"]),
     }
 
 

@@ -13,9 +13,9 @@ import re
 import pytest
 
 from loaders import KINDS, AllRowsRejected, UnusableFile, load_file
-from loaders.messages import _messages
 from loaders.personal import id_check_char
 from loaders.rejects import mask_id, mask_phone
+from portal.i18n import messages
 from tests.loader_fixtures import (
     KEY,
     children_rows,
@@ -127,7 +127,7 @@ def key_of(kind: str, row: dict):
 
 
 def reason_matches(text: str, key: str, lang: str) -> bool:
-    template = _messages()[key][lang]
+    template = messages()[f"loader.{key}"][lang]
     pattern = "".join(
         ".+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[a-z_]+\})", template)
     )

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import text
 
 from loaders import SPECS, AllRowsRejected, UnusableFile, load_file
-from loaders.messages import message
+from portal.i18n import t
 from tests.loader_fixtures import (
     KEY,
     PROGRAMMES,
@@ -228,10 +228,10 @@ def test_every_disbursement_names_an_unknown_child(env, lang, strict):
     rows = unknown_children(env, 5)
     exc = all_rejected(env, "disbursements", rows, "dis.csv", lang=lang, strict=strict)
     msg = str(exc)
-    reason = message("child_not_registered", lang)
-    expected = message("rejected_reason_count", lang, count=len(rows), column="id_no", reason=reason)
+    reason = t("loader.child_not_registered", lang)
+    expected = t("loader.rejected_reason_count", lang, count=len(rows), column="id_no", reason=reason)
     assert expected in msg, msg
-    assert message("children_register_first", lang, kind="disbursements") in msg
+    assert t("loader.children_register_first", lang, kind="disbursements") in msg
     if lang == "en":
         assert "disbursements need the children register loaded first" in msg
     no_personal_data(msg, rows)
@@ -284,14 +284,14 @@ def test_reasons_are_counted_most_frequent_first(env, lang, groups):
     shown, rest = ranked[:3], ranked[3:]
     at = [
         msg.index(
-            message("rejected_reason_count", lang, count=truth[k], column=k[0], reason=message(k[1], lang)),
+            t("loader.rejected_reason_count", lang, count=truth[k], column=k[0], reason=t(f"loader.{k[1]}", lang)),
         )
         for k in shown
     ]
     assert at == sorted(at), msg
-    more = message("rejected_reasons_more", lang, count=sum(truth[k] for k in rest))
+    more = t("loader.rejected_reasons_more", lang, count=sum(truth[k] for k in rest))
     assert (more in msg) == bool(rest), msg
-    assert message("children_register_first", lang, kind="donations") not in msg
+    assert t("loader.children_register_first", lang, kind="donations") not in msg
     no_personal_data(msg, rows)
 
 
@@ -303,7 +303,7 @@ def test_header_only_is_still_an_empty_file_not_a_failed_load(env):
     with pytest.raises(UnusableFile) as exc:
         load_file("donations", path, engine=engine, key=KEY, lang="en")
     assert not isinstance(exc.value, AllRowsRejected)
-    assert str(exc.value) == message("no_data_rows", "en", file="d.csv")
+    assert str(exc.value) == t("loader.no_data_rows", "en", file="d.csv")
     assert snapshot(tmp / "working.db") == before and not (tmp / "d.csv.rejects.csv").exists()
 
 
@@ -350,9 +350,9 @@ def test_cli_every_row_rejected_exits_1_and_changes_nothing(deployment, tmp_path
         assert done.returncode == 1, done.stdout + done.stderr
         assert state() == before
         assert len(read_rejects(rejects)) == len(rows) + 1
-        reason = message("child_not_registered", lang)
-        assert message("rejected_reason_count", lang, count=len(rows), column="身份证号", reason=reason) in done.stderr
-        assert message("children_register_first", lang, kind="disbursements") in done.stderr
+        reason = t("loader.child_not_registered", lang)
+        assert t("loader.rejected_reason_count", lang, count=len(rows), column="身份证号", reason=reason) in done.stderr
+        assert t("loader.children_register_first", lang, kind="disbursements") in done.stderr
         assert str(rejects) in done.stderr
         assert "Traceback" not in done.stderr
         no_personal_data(done.stdout + done.stderr, [{"id_no": r["身份证号"], "name": r["姓名"]} for r in rows])

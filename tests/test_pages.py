@@ -252,7 +252,7 @@ def test_widget_change_rewrites_the_permalink(use_store):
     assert periods.period_type(at.query_params["period"]) == "quarter"
     at.radio(key="w_lang").set_value("zh").run()
     assert at.query_params["lang"] == "zh"
-    assert at.title[0].value == t("overview.title", "zh")
+    assert at.title[0].value == t("nav.overview", "zh")
 
 
 HOSTILE = [

@@ -80,7 +80,7 @@ def test_find_results_are_store_cells(use_press, lang):
     text = f"{BY_KEY['funds_disbursed'].name(lang)} 2023"
     at = open_page("find", lang=lang, q=text)
     _ok(at)
-    assert at.title[0].value == t("find.title", lang)
+    assert at.title[0].value == t("nav.find", lang)
     expected = [index.describe(h.key, lang)["value"] for h in index.search(text, limit=20)]
     shown = [m.value for m in at.metric]
     assert shown == expected and shown
@@ -93,7 +93,7 @@ def test_find_results_are_store_cells(use_press, lang):
         assert release_id == release.id and index.get(key) is not None
     # the whole release, three ways
     labels = {b.proto.label for b in elements(at, "download_button")}
-    assert {t(f"find.download_{k}", lang) for k in ("csv", "xlsx", "json")} <= labels
+    assert {t(f"download.{k}", lang) for k in ("csv", "xlsx", "json")} <= labels
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -162,7 +162,7 @@ def test_board_headlines_are_store_cells(use_press, lang, programme):
     assert elements(at, "vega_lite_chart")
     labels = {b.proto.label for b in elements(at, "download_button")}
     assert t("board.pack_button", lang) in labels
-    assert {t("export.download_png", lang), t("export.download_svg", lang)} <= labels
+    assert {t("download.png", lang), t("download.svg", lang)} <= labels
 
 
 def test_board_of_a_month_shows_its_quarter(use_press):

@@ -147,7 +147,7 @@ def test_the_sample_is_not_shipped_with_the_portal():
 def test_without_the_generator_portal_sample_says_so(tmp_path):
     """Where the portal is installed without tools/sample, `portal sample` says the sample is a
     development tool (exit 2) and writes nothing."""
-    from portal.cli import say
+    from portal.i18n import t
 
     code = (
         "import sys; sys.modules['tools.sample'] = None\n"  # as if not installed
@@ -162,5 +162,5 @@ def test_without_the_generator_portal_sample_says_so(tmp_path):
         text=True,
     )
     assert done.returncode == 2, done.stderr
-    assert say("sample_unavailable", "en") in done.stderr
+    assert t("cli.sample_unavailable", "en") in done.stderr
     assert not data.exists()

@@ -251,6 +251,7 @@ def _export_block() -> str:
 
 def _commands_block() -> str:
     from portal import cli
+    from portal.i18n import t
 
     parsers = {}
     for lang in ("zh", "en"):
@@ -259,7 +260,7 @@ def _commands_block() -> str:
         parsers[lang] = sub.choices
     rows = []
     for name, zh in parsers["zh"].items():
-        usage = zh.format_usage().removeprefix(cli.say("help_usage", "zh"))
+        usage = zh.format_usage().removeprefix(t("cli.help_usage", "zh"))
         usage = " ".join(usage.split()).replace(" [-h]", "")
         rows.append([_code(usage), zh.description, parsers["en"][name].description])
     return _table(["命令 · command", "中文", "English"], rows)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from portal import charts, formatting, params, pseudonym
 from portal.coverage import ACTIVE_DAYS, families_text
-from portal.i18n import t
+from portal.i18n import LANG_TAGS, t
 from portal.settings import get_settings
 from portal.ui import filters, store
 from portal.ui.board import projector_on
@@ -22,7 +22,6 @@ from portal.ui.style import PAGE_CSS
 log = logging.getLogger("portal.ui")
 
 STALE_AFTER_DAYS = ACTIVE_DAYS  # charities disclose progress at least every three months
-LANG_TAGS = {"zh": "zh-CN", "en": "en"}  # BCP 47, as <html lang> wants
 
 
 def run_guarded(page, key: str) -> None:

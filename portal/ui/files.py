@@ -80,11 +80,11 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
         key,
         {
             "csv": (
-                t("chart.download_csv", lang),
+                t("download.csv", lang),
                 lambda: downloads.csv_bytes(raw, store.labels(url, release["id"])),
             ),
             "xlsx": (
-                t("chart.download_xlsx", lang),
+                t("download.xlsx", lang),
                 lambda: downloads.xlsx_bytes(
                     raw, store.labels(url, release["id"]), release=release, lang=lang, view=view_name
                 ),
@@ -111,11 +111,11 @@ def chart_exports(chart, *, key: str, title: str) -> None:
         key,
         {
             "png": (
-                t("export.download_png", ctx.lang),
+                t("download.png", ctx.lang),
                 lambda: chart_export.png(chart, info, width=w, height=h, scale=2),
             ),
             "svg": (
-                t("export.download_svg", ctx.lang),
+                t("download.svg", ctx.lang),
                 lambda: chart_export.svg(chart, info, width=w, height=h).encode("utf-8"),
             ),
         },
@@ -139,7 +139,7 @@ def release_downloads() -> None:
     for column, kind in zip(st.columns(3), ("csv", "xlsx", "json"), strict=True):
         download(
             column,
-            t(f"find.download_{kind}", ctx.lang),
+            t(f"download.{kind}", ctx.lang),
             lambda kind=kind: store.release_file(store.url(), rid, kind, ctx.lang),
             file_name=f"open-figures_{rid}.{kind}",
             mime=MIME[kind],

@@ -10,7 +10,7 @@ import streamlit as st
 
 from portal import charts, formatting, params, periods
 from portal.coverage import Coverage
-from portal.i18n import LANGS, t
+from portal.i18n import LANGS, all_label, t
 from portal.ui import store
 from portal.ui.state import Context, markdown_text
 
@@ -30,7 +30,7 @@ def language() -> str:
     bar.radio(
         t("app.lang_switch", "zh"),
         LANGS,
-        format_func=lambda code: "中文" if code == "zh" else "English",
+        format_func=lambda code: t("app.lang_name", code),
         key="w_lang",
         horizontal=True,
         label_visibility="collapsed",  # 中文 / English say what they are; the label stays for screen readers
@@ -115,7 +115,7 @@ def read(page: str, release: dict, lang: str) -> Context:
     now = st.session_state["w_programme"]
     view = " · ".join(
         (
-            t("filter.all_programmes", lang) if now == "all" else charts.label("programme", now, lang, names),
+            charts.label("programme", now, lang, names),
             formatting.period(st.session_state["w_period"], lang),
         )
     )
@@ -127,13 +127,14 @@ def read(page: str, release: dict, lang: str) -> Context:
     side.selectbox(
         t("filter.programme", lang),
         ["all", *programmes],
-        format_func=lambda c: (
-            t("filter.all_programmes", lang) if c == "all" else charts.label("programme", c, lang, names)
-        ),
+        format_func=lambda c: charts.label("programme", c, lang, names),
         key="w_programme",
     )
     side.selectbox(
-        t("filter.period_type", lang), periods.PERIOD_TYPES, format_func=lambda c: t(f"ptype.{c}", lang), key="w_ptype"
+        t("filter.period_type", lang),
+        periods.PERIOD_TYPES,
+        format_func=lambda c: formatting.period_type(c, lang),
+        key="w_ptype",
     )
     if ptype != "all":
         side.selectbox(
@@ -152,7 +153,7 @@ def read(page: str, release: dict, lang: str) -> Context:
         side.selectbox(
             t("filter.region", lang),
             ["", *counties],
-            format_func=lambda c: t("filter.all_regions", lang) if c == "" else charts.label("region", c, lang, names),
+            format_func=lambda c: all_label("region", lang) if c == "" else charts.label("region", c, lang, names),
             key="w_region",
         )
         region = st.session_state["w_region"] or None

@@ -11,7 +11,6 @@ import streamlit as st
 from portal import board as boards
 from portal import charts, formatting, params, periods
 from portal.coverage import Coverage
-from portal.i18n import t
 from portal.ui import store
 
 
@@ -41,8 +40,6 @@ class Context:
         return self.coverage.families(self.programme)
 
     def programme_name(self) -> str:
-        if self.programme == "all":
-            return t("filter.all_programmes", self.lang)
         return charts.label("programme", self.programme, self.lang, self.names)
 
     def period_name(self, key: str | None = None) -> str:
