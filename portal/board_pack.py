@@ -17,6 +17,7 @@ from fpdf import FPDF, ViewerPreferences
 from fpdf.fonts import FontFace
 
 from portal import board as boards
+from portal import board_sections as sections
 from portal import chart_export, fonts, formatting
 from portal.coverage import families_text
 from portal.figures import BY_KEY
@@ -151,7 +152,7 @@ def build(board: boards.Board, lang: str, *, base_url: str = "", author: str = "
     from portal import lookup
 
     base = base_url or lookup.DEFAULT_BASE_URL
-    url = boards.board_url(board, lang, base)
+    url = sections.board_url(board, lang, base)
     doc = _Document(board, lang, url, author)
     _cover(doc)
     _headlines(doc)
@@ -282,8 +283,8 @@ def _headlines(doc: _Document):
 
 def _charts(doc: _Document):
     board, lang = doc.board, doc.ui_lang
-    for i, item in enumerate(boards.board_charts(board, lang)):
-        subtitle = boards.chart_subtitle(board, item, lang)
+    for i, item in enumerate(sections.board_charts(board, lang)):
+        subtitle = sections.chart_subtitle(board, item, lang)
         info = chart_export.credits(title=item.title, lang=lang, release=board.release, url=doc.url, subtitle=subtitle)
         png = chart_export.png(item.chart, info, width=CHART_PX[0], height=CHART_PX[1])
         doc.add_page()
@@ -297,7 +298,7 @@ def _charts(doc: _Document):
         doc.paragraph(_chart_values(board, item, lang), 8, color=MUTED)
 
 
-def _chart_values(board: boards.Board, item: boards.BoardChart, lang: str) -> str:
+def _chart_values(board: boards.Board, item: sections.BoardChart, lang: str) -> str:
     """The values behind a chart, in its order: periods in time, stages in school order."""
     rows = item.view.to_dict("records")
     if item.dimension:
@@ -315,7 +316,7 @@ def _chart_values(board: boards.Board, item: boards.BoardChart, lang: str) -> st
 
 def _stages(doc: _Document):
     board, lang = doc.board, doc.ui_lang
-    frame = boards.stage_frame(board, lang)
+    frame = sections.stage_frame(board, lang)
     if frame.empty:
         return
     doc.add_page()
@@ -323,7 +324,7 @@ def _stages(doc: _Document):
     doc.paragraph(f"{board.programme_name(lang)} · {formatting.period(board.period, lang)}", 11, color=MUTED)
     widths = (40, 38, 40, 34, 40, 40, 37) if len(frame.columns) == 7 else (50, 40, 44, 40, 50, 45)
     doc.grid(list(frame.columns), frame.values.tolist(), widths, size=11)
-    for note in boards.stage_notes(board, lang):
+    for note in sections.stage_notes(board, lang):
         doc.paragraph(note, 9, color=MUTED)
 
 
@@ -367,7 +368,7 @@ def _notes(doc: _Document):
         ),
         11,
     )
-    reasons = boards.withheld_reasons(board, lang)
+    reasons = sections.withheld_reasons(board, lang)
     if reasons:
         doc.paragraph(t("board.note_withheld", lang, n=sum(reasons.values())), 11)
         colon = t("punct.colon", lang)

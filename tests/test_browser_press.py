@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import board, chart_export, charts, formatting, lookup, queries
+from portal import board, board_sections, chart_export, charts, formatting, lookup, queries
 from portal.db import make_engine
 from portal.figures import BY_KEY
 from portal.i18n import t
@@ -79,7 +79,7 @@ def test_board_projector_slides_fit_the_screen(server, browser, lang, size):
     engine, release = _store(server)
     quarter = _latest(engine, release, "quarter")
     view = board.build(engine, period=quarter, programme="all", release_id=release.id)
-    expected_slides = board.slides(view, lang)
+    expected_slides = board_sections.slides(view, lang)
     context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
     tab = context.new_page()
     errors = []

@@ -11,7 +11,7 @@ import secrets
 import pytest
 from sqlalchemy import insert
 
-from portal import board, charts, formatting, lookup, periods, queries, receipts
+from portal import board, board_sections, charts, formatting, lookup, periods, queries, receipts
 from portal.figures import BY_KEY
 from portal.i18n import LANGS, t
 from portal.models.published import Receipt
@@ -197,7 +197,7 @@ def test_projector_screens_all_draw(use_press):
     store, _ = use_press
     at = open_page("board", lang="en", period="2023", projector="1")
     view = board.build(store.engine, period="2023", programme="all", release_id=store.release_id)
-    total = len(board.slides(view, "en"))
+    total = len(board_sections.slides(view, "en"))
     seen = set()
     for n in range(1, total + 1):
         _ok(at)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import board as boards
+from portal import board_sections as sections
 from portal import formatting
 from portal.figures import BY_KEY
 from portal.i18n import t
@@ -50,10 +51,10 @@ def _board_text(view: boards.Board) -> BoardText:
         headlines=boards.headline_frame(view, lang),
         charts=[
             (item.key, draw(item.chart, item.view, caption=item.title, dimension=item.dimension, total_note=False))
-            for item in boards.board_charts(view, lang)
+            for item in sections.board_charts(view, lang)
         ],
-        stages=boards.stage_frame(view, lang),
-        stage_notes=boards.stage_notes(view, lang),
+        stages=sections.stage_frame(view, lang),
+        stage_notes=sections.stage_notes(view, lang),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from portal import board as boards
+from portal import board_sections as sections
 from portal import formatting, params
 from portal.i18n import t
 from portal.ui.board import board_metric, board_pack_button
@@ -43,7 +44,7 @@ def show(view: boards.Board) -> None:
     ctx = context()
     lang = ctx.lang
     st.html(PROJECTOR_CSS)
-    slides = boards.slides(view, lang)
+    slides = sections.slides(view, lang)
     if not slides:
         st.info(t("notice.no_data_view", lang))
         return
@@ -65,7 +66,7 @@ def _move(step: int, n: int) -> None:
     st.session_state["_slide"] = (st.session_state["_slide"] + step) % n
 
 
-def _bar(view: boards.Board, slides: list[boards.Slide], current: int) -> None:
+def _bar(view: boards.Board, slides: list[sections.Slide], current: int) -> None:
     """Title and as-of on the left, ← n / N → in the middle, PDF and exit on the right: the
     outer columns are equal, so the counter sits in the centre of the screen."""
     ctx = context()
@@ -100,7 +101,7 @@ def _bar(view: boards.Board, slides: list[boards.Slide], current: int) -> None:
             st.button(t("board.projector_exit", lang), on_click=_switch, args=(False,), key="projector_exit")
 
 
-def _draw(view: boards.Board, slide: boards.Slide) -> None:
+def _draw(view: boards.Board, slide: sections.Slide) -> None:
     lang = context().lang
     if slide.kind == "figures":
         st.header(slide.title, anchor=False)
@@ -118,7 +119,7 @@ def _draw(view: boards.Board, slide: boards.Slide) -> None:
         st.vega_lite_chart(spec, width="stretch", height="stretch")
     else:
         st.header(slide.title, anchor=False)
-        frame = boards.stage_frame(view, lang)
+        frame = sections.stage_frame(view, lang)
         st.table(frame.set_index(frame.columns[0]))
-        for note in boards.stage_notes(view, lang):
+        for note in sections.stage_notes(view, lang):
             st.caption(note)

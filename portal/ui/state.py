@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from portal import board as boards
+from portal import board_sections as sections
 from portal import charts, formatting, params, periods
 from portal.coverage import Coverage
 from portal.ui import store
@@ -93,9 +93,9 @@ def present(figures) -> tuple[str, ...]:
 
 
 def standards() -> pd.DataFrame:
-    """The standards the view's averages may be set beside (``board.comparable_standards``)."""
+    """The standards the view's averages may be set beside (``board_sections.comparable_standards``)."""
     ctx = context()
-    return boards.comparable_standards(store.standards(store.url(), ctx.release["id"]), ctx.coverage, ctx.programme)
+    return sections.comparable_standards(store.standards(store.url(), ctx.release["id"]), ctx.coverage, ctx.programme)
 
 
 def labels() -> pd.DataFrame:
