@@ -213,7 +213,7 @@ def _url() -> str:
 
 @guarded
 async def releases(request: Request, params: dict) -> Response:
-    open_data.parse(params, names={}, allowed=())
+    open_data.parse(params, names={}, allowed=("lang",))
     url = _url()
     current = _current(url)
     key = ("releases", url, current.id if current else None)
@@ -249,7 +249,7 @@ def _figures(kind: str):
 
 @guarded
 async def glossary(request: Request, params: dict) -> Response:
-    open_data.parse(params, names={}, allowed=("release",))
+    open_data.parse(params, names={}, allowed=("release", "lang"))
     url = _url()
     release, fixed = _release_for(url, params)
     key = ("glossary", url, release.id)
@@ -264,7 +264,7 @@ async def glossary(request: Request, params: dict) -> Response:
 
 @guarded
 async def datapackage(request: Request, params: dict) -> Response:
-    open_data.parse(params, names={}, allowed=("release",))
+    open_data.parse(params, names={}, allowed=("release", "lang"))
     url = _url()
     release, fixed = _release_for(url, params)
     base = _public_base(request)
@@ -279,7 +279,7 @@ async def datapackage(request: Request, params: dict) -> Response:
 
 @guarded
 async def openapi_document(request: Request, params: dict) -> Response:
-    open_data.parse(params, names={}, allowed=())
+    open_data.parse(params, names={}, allowed=("lang",))
     base = _public_base(request)
     answer = CACHE.get(("openapi", base), lambda: _answer(open_data.dumps(openapi.document(base)), JSON))
     return _respond(request, answer, release_id=None, fixed=False)

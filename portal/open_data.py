@@ -47,7 +47,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     *(Parameter(d, f"Only cells whose {d} is this code.", example=None) for d in DIMENSIONS),
     Parameter("release", "A release id (see /api/v1/releases); the current release when absent.", example=None),
-    Parameter("lang", "zh or en: add the figure's and each code's name in that language.", example="en"),
+    Parameter("lang", "zh or en: names (in the cells of /figures) and error messages in that language.", example="en"),
     Parameter(
         "ptype", "Embeds without 'by': the period type the trend runs over (year, quarter, month).", example="year"
     ),

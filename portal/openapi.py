@@ -108,7 +108,7 @@ def document(base: str) -> dict:
         "paths": {
             f"{PREFIX}/releases": _get(
                 "Every release, newest first, and which one is current.",
-                [],
+                ["lang"],
                 _ok("The releases.", {"application/json": {"$ref": "#/components/schemas/Releases"}}),
                 "releases",
             ),
@@ -126,18 +126,18 @@ def document(base: str) -> dict:
             ),
             f"{PREFIX}/glossary": _get(
                 "Every figure's meaning and every vocabulary's codes and names.",
-                ["release"],
+                ["release", "lang"],
                 _ok("The glossary.", {"application/json": {"type": "object"}}),
                 "glossary",
             ),
             f"{PREFIX}/datapackage.json": _get(
                 "The release's CSV described as a Frictionless Data package.",
-                ["release"],
+                ["release", "lang"],
                 _ok("The data package.", {"application/json": {"type": "object"}}),
                 "datapackage",
             ),
             f"{PREFIX}/openapi.json": _get(
-                "This description.", [], _ok("OpenAPI 3.1.", {"application/json": {"type": "object"}}), "openapi"
+                "This description.", ["lang"], _ok("OpenAPI 3.1.", {"application/json": {"type": "object"}}), "openapi"
             ),
             "/embed/{figures}": embed_path,
             "/embed/vega.js": _get("Vega, Vega-Lite and Vega-Embed, bundled.", [], script, "vega_js"),

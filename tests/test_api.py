@@ -195,6 +195,7 @@ def test_refusals_are_json_naming_the_parameter(portal):
         "/api/v1/figures?by=stage,nope": "by",
         "/api/v1/figures?lang=fr": "lang",
         "/api/v1/releases?figure=funds_raised": "figure",
+        "/api/v1/glossary?lang=en&by=stage": "by",
     }
     for path, parameter in cases.items():
         status, headers, body = get(portal, path)
@@ -393,3 +394,11 @@ def test_a_pages_embed_code_pasted_into_another_site_draws_the_same_chart(portal
             assert "chart=grouped" in frame.url  # bars side by side, as on the page
             assert frame.locator(".source").inner_text().startswith(t("export.source_line", "en").split("{")[0])
         browser.close()
+
+
+def test_the_find_pages_data_package_download_is_the_apis(portal):
+    from portal.ui import store
+
+    _, _, body = get(portal, "/api/v1/datapackage.json")
+    release = portal["release"].id
+    assert store.release_file(portal["url"], release, "datapackage", "en", portal["base"]) == body

@@ -133,16 +133,17 @@ def _view_buttons(ctx: Context, key: str, files: dict[str, tuple[str, Callable[[
 
 
 def release_downloads() -> None:
-    """The whole current release as CSV, XLSX and JSON: the cells ``portal figures`` prints."""
+    """The whole current release as CSV, XLSX and JSON (the cells ``portal figures`` prints),
+    and the data package describing the CSV (``/api/v1/datapackage.json``)."""
     ctx = context()
-    rid = ctx.release["id"]
-    for column, kind in zip(st.columns(3), ("csv", "xlsx", "json"), strict=True):
+    rid, base = ctx.release["id"], base_url()  # read here: the files are built on another thread
+    for column, kind in zip(st.columns(4), ("csv", "xlsx", "json", "datapackage"), strict=True):
         download(
             column,
             t(f"download.{kind}", ctx.lang),
-            lambda kind=kind: store.release_file(store.url(), rid, kind, ctx.lang),
-            file_name=f"open-figures_{rid}.{kind}",
-            mime=MIME[kind],
+            lambda kind=kind: store.release_file(store.url(), rid, kind, ctx.lang, base),
+            file_name=f"datapackage_{rid}.json" if kind == "datapackage" else f"open-figures_{rid}.{kind}",
+            mime=MIME["json" if kind == "datapackage" else kind],
             key=f"release_{kind}",
             width="stretch",
         )

@@ -140,11 +140,15 @@ def lookup_index(url: str, release_id: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def release_file(url: str, release_id: str, kind: str, lang: str) -> bytes:
-    from portal import export
+def release_file(url: str, release_id: str, kind: str, lang: str, base: str) -> bytes:
+    """A whole release as csv, xlsx or json, or its data package (whose CSV is at ``base``)."""
+    from portal import export, open_data
 
     store = engine(url)
     found = queries.release(engine=store, release_id=release_id)
+    if kind == "datapackage":
+        csv_url = f"{base}/api/v1/figures.csv?release={release_id}"
+        return open_data.dumps(open_data.datapackage(found, csv_url=csv_url, portal_url=base))
     cells_ = queries.cells(engine=store, release_id=release_id)
     if kind == "json":
         return export.to_json(found, cells_).encode("utf-8")
