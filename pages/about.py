@@ -107,4 +107,4 @@ else:
 st.header(t("about.licence", lang))
 st.markdown(t("about.licence_body", lang))
 st.write(t("about.cite", lang))
-st.code(t("about.citation", lang, release=ctx.release["id"], as_of=ctx.release["as_of"].isoformat()), language=None)
+st.code(t("about.citation", lang, release=ctx.release.id, as_of=ctx.release.as_of.isoformat()), language=None)

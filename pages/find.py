@@ -63,5 +63,5 @@ if query.strip():
             show(index, hit.key)
 
 st.header(t("find.whole_release", lang))
-st.caption(t("find.whole_release_note", lang, release=ctx.release["id"]))
+st.caption(t("find.whole_release_note", lang, release=ctx.release.id))
 ui.release_downloads()

@@ -95,7 +95,7 @@ class Change:
 
 @dataclass
 class Board:
-    release: dict
+    release: queries.ReleaseInfo
     programme: str
     period: str
     prior: str | None
@@ -108,7 +108,7 @@ class Board:
 
     @property
     def k(self) -> int:
-        return self.release["k"]
+        return self.release.k
 
     def has(self, figure: str) -> bool:
         """Whether the programme has this figure at all (a volunteer-only plan raises nothing)."""
@@ -212,16 +212,8 @@ def build(engine: Engine, *, period: str, programme: str = "all", release_id: st
     standards = queries.standards(engine=engine, release_id=release.id)
     if programme != "all":
         standards = standards[standards["programme"] == programme]
-    info = {
-        "id": release.id,
-        "as_of": release.as_of,
-        "k": release.k,
-        "is_sample": bool(release.is_sample),
-        "created_at": release.created_at,
-        "note": release.note,
-    }
     return Board(
-        release=info,
+        release=release,
         programme=programme,
         period=period,
         prior=prior if prior in all_periods else None,

@@ -58,7 +58,7 @@ class _Document(FPDF):
         self.set_subject(subject)
         self.set_author(author or t("app.title", lang))
         self.set_creator(t("app.title", lang))
-        self.set_keywords(f"release {board.release['id']}; as of {board.release['as_of'].isoformat()}")
+        self.set_keywords(f"release {board.release.id}; as of {board.release.as_of.isoformat()}")
         self.set_creation_date(dt.datetime.now(dt.UTC))
         self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.page_mode = "USE_OUTLINES"
@@ -87,8 +87,8 @@ class _Document(FPDF):
             lang,
             programme=board.programme_name(lang),
             period=formatting.period(board.period, lang),
-            release=board.release["id"],
-            as_of=formatting.date(board.release["as_of"], lang),
+            release=board.release.id,
+            as_of=formatting.date(board.release.as_of, lang),
         )
         page = t("board.page", lang, page=self.page_no(), pages="{nb}")
         room = A4_LANDSCAPE[0] - 2 * MARGIN - self.get_string_width(page) - 8
@@ -202,14 +202,14 @@ def _cover(doc: _Document):
         t(
             "board.note_as_of",
             lang,
-            as_of=formatting.date(release["as_of"], lang),
-            release=release["id"],
-            created=formatting.date(release["created_at"].date(), lang),
-            k=release["k"],
+            as_of=formatting.date(release.as_of, lang),
+            release=release.id,
+            created=formatting.date(release.created_at.date(), lang),
+            k=release.k,
         ),
         10,
     )
-    if release["is_sample"]:
+    if release.is_sample:
         doc.paragraph(t("notice.sample", lang), 10, color=(180, 60, 0))
     line = families_text(board.coverage.families(board.programme), lang, programme=board.programme)
     if line:  # what the programme does not do, in one line
@@ -361,9 +361,9 @@ def _notes(doc: _Document):
         t(
             "board.note_as_of",
             lang,
-            as_of=formatting.date(release["as_of"], lang),
-            release=release["id"],
-            created=formatting.date(release["created_at"].date(), lang),
+            as_of=formatting.date(release.as_of, lang),
+            release=release.id,
+            created=formatting.date(release.created_at.date(), lang),
             k=k,
         ),
         11,
@@ -377,9 +377,9 @@ def _notes(doc: _Document):
     else:
         doc.paragraph(t("board.note_no_withheld", lang), 11)
     doc.paragraph(t("board.note_differences", lang), 10)
-    if release.get("note"):
-        doc.paragraph(f"{t('col.note', lang)}: {release['note']}", 10)
-    if release["is_sample"]:
+    if release.note:
+        doc.paragraph(f"{t('col.note', lang)}: {release.note}", 10)
+    if release.is_sample:
         doc.paragraph(t("notice.sample", lang), 10, color=(180, 60, 0))
-    doc.paragraph(t("about.citation", lang, release=release["id"], as_of=formatting.date(release["as_of"], lang)), 10)
+    doc.paragraph(t("about.citation", lang, release=release.id, as_of=formatting.date(release.as_of, lang)), 10)
     doc.paragraph(doc.url, 9, color=MUTED)

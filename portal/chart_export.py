@@ -19,6 +19,7 @@ import altair as alt
 
 from portal import fonts, formatting
 from portal.i18n import t
+from portal.queries import ReleaseInfo
 
 DEFAULT_SIZE = (1200, 675)  # 16:9, what news sites and slide decks take
 MIN_SIZE = (320, 240)
@@ -39,18 +40,17 @@ class Credits:
     subtitle: str = ""
 
 
-def credits(*, title: str, lang: str, release, url: str = "", subtitle: str = "") -> Credits:
-    """The credits of a chart of ``release`` (a Release row or the dict ``portal.ui`` keeps)."""
-    get = release.get if isinstance(release, dict) else lambda name: getattr(release, name)
+def credits(*, title: str, lang: str, release: ReleaseInfo, url: str = "", subtitle: str = "") -> Credits:
+    """The credits of a chart of ``release``."""
     source = t(
         "export.source_line",
         lang,
         source=t("app.title", lang),
-        release=get("id"),
-        as_of=formatting.date(get("as_of"), lang),
-        k=get("k"),
+        release=release.id,
+        as_of=formatting.date(release.as_of, lang),
+        k=release.k,
     )
-    if get("is_sample"):
+    if release.is_sample:
         source += " " + t("export.sample_mark", lang)
     return Credits(title=title, source=source, url=url, subtitle=subtitle)
 

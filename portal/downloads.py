@@ -10,6 +10,7 @@ import pandas as pd
 
 from portal import export, spreadsheet
 from portal.i18n import t
+from portal.queries import ReleaseInfo
 
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -18,17 +19,17 @@ def csv_bytes(cells: pd.DataFrame, labels: pd.DataFrame) -> bytes:
     return export.to_csv(cells, labels)
 
 
-def about_rows(*, release: dict, lang: str, view: str, url: str = "") -> list[tuple[str, str]]:
+def about_rows(*, release: ReleaseInfo, lang: str, view: str, url: str = "") -> list[tuple[str, str]]:
     rows = [
         (t("xlsx.source", lang), t("app.title", lang)),
         (t("xlsx.view", lang), view),
-        (t("col.release", lang), release["id"]),
-        (t("col.as_of", lang), release["as_of"].isoformat()),
-        (t("col.k", lang), str(release["k"])),
+        (t("col.release", lang), release.id),
+        (t("col.as_of", lang), release.as_of.isoformat()),
+        (t("col.k", lang), str(release.k)),
         (t("xlsx.licence", lang), f"{t('xlsx.licence_text', lang)} {LICENCE_URL}"),
         (t("col.note", lang), t("xlsx.withheld_note", lang)),
     ]
-    if release.get("is_sample"):
+    if release.is_sample:
         rows.append((t("col.sample", lang), t("notice.sample", lang)))
     if url:
         rows.append(("URL", url))
@@ -37,7 +38,7 @@ def about_rows(*, release: dict, lang: str, view: str, url: str = "") -> list[tu
 
 
 def xlsx_bytes(
-    cells: pd.DataFrame, labels: pd.DataFrame, *, release: dict, lang: str, view: str, url: str = ""
+    cells: pd.DataFrame, labels: pd.DataFrame, *, release: ReleaseInfo, lang: str, view: str, url: str = ""
 ) -> bytes:
     buffer = io.BytesIO()
     about = pd.DataFrame(about_rows(release=release, lang=lang, view=view, url=url), columns=["key", "value"])

@@ -21,6 +21,7 @@ from portal import formatting, periods
 from portal import params as url_params
 from portal.figures import BY_KEY, FIGURES
 from portal.i18n import LANGS, all_label, t
+from portal.queries import ReleaseInfo
 from portal.vocab import DIMENSIONS, label, vocabulary
 
 FIND_PATH = "find"
@@ -211,10 +212,9 @@ class Hit:
 class Index:
     """The searchable cells of one release."""
 
-    def __init__(self, cells: pd.DataFrame, labels: pd.DataFrame, release):
+    def __init__(self, cells: pd.DataFrame, labels: pd.DataFrame, release: ReleaseInfo):
         self.cells = cells.reset_index(drop=True)
-        get = release.get if isinstance(release, dict) else lambda name: getattr(release, name)
-        self.release = {n: get(n) for n in ("id", "as_of", "k", "is_sample")}
+        self.release = release
         self.names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
         parents = {r.code: r.parent_code for r in labels.itertuples() if r.dimension == "region"}
         self._programme_places = self._places(parents)
@@ -378,9 +378,9 @@ class Index:
         if cell is None:
             return None
         fig = BY_KEY[key.figure]
-        k = self.release["k"]
+        k = self.release.k
         withheld = cell["status"] != "published" or _missing(cell["value"])
-        url = permalink(key, release_id=self.release["id"], lang=lang, base=base)
+        url = permalink(key, release_id=self.release.id, lang=lang, base=base)
         return {
             "figure": fig.name(lang),
             "scope": self.scope(key, lang),
@@ -388,8 +388,8 @@ class Index:
             "value": formatting.cell(key.figure, cell["value"], cell["status"], lang, k, reason=cell["reason"]),
             "unit": t(f"unit.{fig.unit}", lang),
             "definition": fig.definition(lang),
-            "as_of": formatting.date(self.release["as_of"], lang),
-            "release": self.release["id"],
+            "as_of": formatting.date(self.release.as_of, lang),
+            "release": self.release.id,
             "status": cell["status"],
             "withheld": formatting.reason(cell["reason"] or "primary", lang, k) if withheld else "",
             "url": url,
@@ -408,10 +408,10 @@ def citation(index: Index, key: CellKey, lang: str, *, base: str = DEFAULT_BASE_
         figure=BY_KEY[key.figure].name(lang),
         scope=index.scope(key, lang),
         period=formatting.period(key.period, lang),
-        value=formatting.cell(key.figure, cell["value"], cell["status"], lang, release["k"], reason=cell["reason"]),
-        as_of=formatting.date(release["as_of"], lang),
-        release=release["id"],
-        url=permalink(key, release_id=release["id"], lang=lang, base=base),
+        value=formatting.cell(key.figure, cell["value"], cell["status"], lang, release.k, reason=cell["reason"]),
+        as_of=formatting.date(release.as_of, lang),
+        release=release.id,
+        url=permalink(key, release_id=release.id, lang=lang, base=base),
     )
 
 

@@ -19,7 +19,7 @@ from portal import export, periods, queries
 from portal.downloads import LICENCE_URL
 from portal.figures import BY_KEY, FIGURES
 from portal.i18n import LANGS, norm_lang, t
-from portal.models.published import Release
+from portal.queries import ReleaseInfo
 from portal.vocab import DIMENSIONS, VOCAB_DIMENSIONS, vocabularies, vocabulary
 
 VALUE_MAX = 200  # characters of one parameter's value; nothing the release offers is longer
@@ -157,7 +157,7 @@ def _bad_period(key: str) -> bool:
     raise BadParameter("period", "unknown_value", value=shown(key))
 
 
-def shown_release(engine, settings) -> Release | None:
+def shown_release(engine, settings) -> ReleaseInfo | None:
     """The release the portal shows: the newest one built under a key this deployment trusts
     (``portal.serve`` refuses to start when there is none)."""
     from portal import pseudonym, stores
@@ -189,7 +189,7 @@ def select(engine, release_id: str, wanted: CellFilter) -> pd.DataFrame:
 # ---------------------------------------------------------------- documents
 
 
-def release_document(release: Release, *, current: bool | None = None) -> dict:
+def release_document(release: ReleaseInfo, *, current: bool | None = None) -> dict:
     document = {
         "id": release.id,
         "as_of": release.as_of.isoformat(),
@@ -208,11 +208,11 @@ def _instant(value: dt.datetime) -> str:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
-def releases_document(releases: list[Release], current_id: str | None) -> dict:
+def releases_document(releases: list[ReleaseInfo], current_id: str | None) -> dict:
     return {"current": current_id, "releases": [release_document(r, current=r.id == current_id) for r in releases]}
 
 
-def figures_json(release: Release, cells: pd.DataFrame, labels: pd.DataFrame, lang: str | None) -> str:
+def figures_json(release: ReleaseInfo, cells: pd.DataFrame, labels: pd.DataFrame, lang: str | None) -> str:
     """``portal figures --format json``: the release and its cells; with ``lang``, each cell
     also carries the names of its figure and codes in that language."""
     return export.to_json(release, cells, labels=labels if lang else None, lang=lang)
@@ -252,7 +252,7 @@ def glossary_document(names: Mapping[tuple[str, str], tuple[str, str]] | None = 
 _FIELD_TYPES = {"value": "number"}
 
 
-def datapackage(release: Release, *, csv_url: str, portal_url: str) -> dict:
+def datapackage(release: ReleaseInfo, *, csv_url: str, portal_url: str) -> dict:
     """A Frictionless Data package describing the release's CSV (``/api/v1/figures.csv``)."""
     columns = export.labelled_columns()
     fields = [

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -23,13 +26,44 @@ CELL_COLUMNS: tuple[str, ...] = (
 )
 
 
-def current_release(*, engine: Engine) -> Release | None:
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """A release as the read side sees it: frozen, hashable and picklable (``st.cache_data``
+    keeps it), detached from the store's session. The pages, downloads, exports, charts, the
+    board and the open-data API all take this, never the table row (``models.published.Release``)."""
+
+    id: str
+    created_at: dt.datetime
+    as_of: dt.date
+    k: int
+    is_sample: bool = False
+    note: str | None = None
+    key_fingerprint: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Release) -> ReleaseInfo:
+        return cls(
+            id=row.id,
+            created_at=row.created_at,
+            as_of=row.as_of,
+            k=row.k,
+            is_sample=bool(row.is_sample),
+            note=row.note,
+            key_fingerprint=row.key_fingerprint,
+        )
+
+
+def _info(row: Release | None) -> ReleaseInfo | None:
+    return None if row is None else ReleaseInfo.from_row(row)
+
+
+def current_release(*, engine: Engine) -> ReleaseInfo | None:
     """The newest release; a release is visible only once the transaction writing it commits."""
     with Session(engine) as session:
-        return session.exec(select(Release).order_by(Release.seq.desc()).limit(1)).scalars().first()
+        return _info(session.exec(select(Release).order_by(Release.seq.desc()).limit(1)).scalars().first())
 
 
-def trusted_release(*, engine: Engine, trusted) -> tuple[Release | None, list[Release]]:
+def trusted_release(*, engine: Engine, trusted) -> tuple[ReleaseInfo | None, list[ReleaseInfo]]:
     """The newest release whose key fingerprint ``trusted(fingerprint)`` accepts, and the newer
     releases passed over (built under a key this deployment does not know); (None, all of
     them) when none is trusted."""
@@ -41,14 +75,14 @@ def trusted_release(*, engine: Engine, trusted) -> tuple[Release | None, list[Re
     return None, skipped
 
 
-def release(*, engine: Engine, release_id: str) -> Release | None:
+def release(*, engine: Engine, release_id: str) -> ReleaseInfo | None:
     with Session(engine) as session:
-        return session.exec(select(Release).where(Release.id == release_id)).scalars().first()
+        return _info(session.exec(select(Release).where(Release.id == release_id)).scalars().first())
 
 
-def releases(*, engine: Engine) -> list[Release]:
+def releases(*, engine: Engine) -> list[ReleaseInfo]:
     with Session(engine) as session:
-        return list(session.exec(select(Release).order_by(Release.seq.desc())).scalars())
+        return [ReleaseInfo.from_row(r) for r in session.exec(select(Release).order_by(Release.seq.desc())).scalars()]
 
 
 def cells(

@@ -5,6 +5,7 @@ figures --format csv``) as text, with a leading apostrophe; numbers stay numbers
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
@@ -101,7 +102,6 @@ def test_hostile_names_from_raw_files_reach_downloads_as_text(deployment, tmp_pa
     assert {HOSTILE[0], HOSTILE[1], HOSTILE[2], HOSTILE[3]} <= names, "the hostile names must reach the store"
     cells = queries.cells(engine=engine, release_id=result.release_id)
     release = queries.current_release(engine=engine)
-    release_dict = {"id": release.id, "as_of": release.as_of, "k": release.k, "is_sample": False}
     programme = frames["programmes"].loc[0, "code"]
     view = cells[cells["programme"] == programme].head(400)  # a page's view is a few hundred cells
     assert len(view) > 0
@@ -110,13 +110,13 @@ def test_hostile_names_from_raw_files_reach_downloads_as_text(deployment, tmp_pa
     checked += assert_csv_safe(export.to_csv(cells, labels))  # `portal figures --format csv`
     for lang in ("zh", "en"):
         checked += assert_xlsx_safe(
-            downloads.xlsx_bytes(raw, labels, release=release_dict, lang=lang, view=f"funds · {programme}")
+            downloads.xlsx_bytes(raw, labels, release=release, lang=lang, view=f"funds · {programme}")
         )
     assert checked > 1000
     # the names are still there, readable, as text
     text = downloads.csv_bytes(raw, labels).decode("utf-8-sig")
     assert "'" + HOSTILE[0].replace('"', '""') in text
-    book = openpyxl.load_workbook(io.BytesIO(export_xlsx(raw, labels, release_dict)))
+    book = openpyxl.load_workbook(io.BytesIO(export_xlsx(raw, labels, release)))
     values = {c.value for row in book.worksheets[0].iter_rows() for c in row}
     assert "'" + HOSTILE[0] in values
 
@@ -155,7 +155,9 @@ def test_every_text_column_of_an_export_is_escaped(hostile):
 def test_the_about_sheet_is_escaped_too(hostile):
     """The XLSX's second sheet names the view (a programme's name from a raw file) and the URL
     (a visitor's query): openpyxl would write a text starting with = as a formula."""
-    release = {"id": "2024-01-01.1", "as_of": pd.Timestamp("2023-12-31").date(), "k": 10, "is_sample": False}
+    release = queries.ReleaseInfo(
+        id="2024-01-01.1", created_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), as_of=dt.date(2023, 12, 31), k=10
+    )
     rows = downloads.about_rows(release=release, lang="en", view=hostile, url=hostile)
     assert ("URL", escape(hostile)) in rows
     assert not any(str(value).startswith(FORMULA_START) for _, value in rows)

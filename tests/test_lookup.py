@@ -44,24 +44,24 @@ def test_permalink_and_citation_reopen_the_cell(index, lang):
         shown = index.describe(key, lang, base="https://figures.example.org")
         assert shown["url"] in shown["citation"]
         reopened, release_id, link_lang = lookup.parse_permalink(shown["citation"].split()[-1])
-        assert (reopened, release_id, link_lang) == (key, index.release["id"], lang)
+        assert (reopened, release_id, link_lang) == (key, index.release.id, lang)
         again = index.get(reopened)
         assert again["status"] == row["status"]
         assert (again["value"] == row["value"]) or (row["status"] != "published")
         expected = formatting.cell(
-            row["figure"], row["value"], row["status"], lang, index.release["k"], reason=row["reason"]
+            row["figure"], row["value"], row["status"], lang, index.release.k, reason=row["reason"]
         )
         assert shown["value"] == expected and expected in shown["citation"]
-        for part in (BY_KEY[row["figure"]].name(lang), formatting.period(row["period"], lang), index.release["id"]):
+        for part in (BY_KEY[row["figure"]].name(lang), formatting.period(row["period"], lang), index.release.id):
             assert part in shown["citation"]
-        assert formatting.date(index.release["as_of"], lang) in shown["citation"]
+        assert formatting.date(index.release.as_of, lang) in shown["citation"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_withheld_cells_say_so_with_their_reason(index, lang):
     withheld = [r for r in index.cells.to_dict("records") if r["status"] != "published"][:30]
     assert withheld
-    k = index.release["k"]
+    k = index.release.k
     for row in withheld:
         shown = index.describe(lookup.CellKey.of(row), lang)
         # "fewer than K" only for a small count of people; other withheld cells (its money, or

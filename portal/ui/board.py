@@ -22,7 +22,7 @@ from portal.ui.state import context
 
 def board(period: str) -> boards.Board:
     ctx = context()
-    return store.board(store.url(), ctx.release["id"], ctx.programme, period)
+    return store.board(store.url(), ctx.release.id, ctx.programme, period)
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def _board_text(view: boards.Board) -> BoardText:
 
 def board_pack_button(period: str, *, label: str | None = None) -> None:
     ctx = context()
-    rid, base = ctx.release["id"], base_url()
+    rid, base = ctx.release.id, base_url()
     download(
         st,
         label or t("board.pack_button", ctx.lang),

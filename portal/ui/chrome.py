@@ -46,9 +46,9 @@ def _untrusted() -> bool:
     """A release built under a key this deployment does not trust is not shown at all (the
     server refuses to start on one; this covers a store swapped while it runs)."""
     release = store.release(store.url())
-    if release is None or not pseudonym.untrusted_release(release["key_fingerprint"], get_settings()):
+    if release is None or not pseudonym.untrusted_release(release.key_fingerprint, get_settings()):
         return False
-    log.error("refusing release %s: key fingerprint %s is not trusted", release["id"], release["key_fingerprint"])
+    log.error("refusing release %s: key fingerprint %s is not trusted", release.id, release.key_fingerprint)
     st.error(t("app.untrusted", st.session_state.get("w_lang", "zh")))
     return True
 
@@ -92,12 +92,12 @@ def _banners(ctx: Context) -> None:
     """One banner at most: sample data says so (its dates are made up, so it is never called
     stale); real data more than three months old says that."""
     release = ctx.release
-    as_of = formatting.date(release["as_of"], ctx.lang)
-    if release["is_sample"]:
+    as_of = formatting.date(release.as_of, ctx.lang)
+    if release.is_sample:
         st.warning(t("notice.sample", ctx.lang), icon=":material/science:")
-    elif (dt.date.today() - release["as_of"]).days > STALE_AFTER_DAYS:
+    elif (dt.date.today() - release.as_of).days > STALE_AFTER_DAYS:
         st.warning(t("notice.stale", ctx.lang, as_of=as_of), icon=":material/schedule:")
-    st.caption(t("notice.as_of", ctx.lang, as_of=as_of, release=release["id"], k=release["k"]))
+    st.caption(t("notice.as_of", ctx.lang, as_of=as_of, release=release.id, k=release.k))
 
 
 def empty_store(lang: str) -> None:
@@ -141,6 +141,6 @@ def coverage_notes(figures, *, period: str | None = None) -> bool:
             ]
             separator = t("coverage.item_separator", ctx.lang)
             st.info(t("coverage.pending", ctx.lang, period=ctx.period_name(period), programmes=separator.join(items)))
-    elif (last := ctx.coverage.last_day(ctx.programme)) and last < ctx.release["as_of"]:
+    elif (last := ctx.coverage.last_day(ctx.programme)) and last < ctx.release.as_of:
         st.caption(t("coverage.programme_as_of", ctx.lang, as_of=formatting.date(last, ctx.lang)))
     return bool(present(figures))

@@ -81,12 +81,12 @@ def downloads_only(view: pd.DataFrame, *, key: str) -> None:
         {
             "csv": (
                 t("download.csv", lang),
-                lambda: downloads.csv_bytes(raw, store.labels(url, release["id"])),
+                lambda: downloads.csv_bytes(raw, store.labels(url, release.id)),
             ),
             "xlsx": (
                 t("download.xlsx", lang),
                 lambda: downloads.xlsx_bytes(
-                    raw, store.labels(url, release["id"]), release=release, lang=lang, view=view_name
+                    raw, store.labels(url, release.id), release=release, lang=lang, view=view_name
                 ),
             ),
         },
@@ -125,7 +125,7 @@ def chart_exports(chart, *, key: str, title: str) -> None:
 def _view_buttons(ctx: Context, key: str, files: dict[str, tuple[str, Callable[[], bytes]]]) -> None:
     """A button a file of the view, one under the other: {ending: (label, build)}; each file
     named after the release, the block and the view."""
-    name = f"{ctx.release['id']}_{key}_{ctx.programme}_{ctx.period}"
+    name = f"{ctx.release.id}_{key}_{ctx.programme}_{ctx.period}"
     for ending, (label, build) in files.items():
         download(
             st, label, build, file_name=f"{name}.{ending}", mime=MIME[ending], key=f"{ending}_{key}", width="stretch"
@@ -136,7 +136,7 @@ def release_downloads() -> None:
     """The whole current release as CSV, XLSX and JSON (the cells ``portal figures`` prints),
     and the data package describing the CSV (``/api/v1/datapackage.json``)."""
     ctx = context()
-    rid, base = ctx.release["id"], base_url()  # read here: the files are built on another thread
+    rid, base = ctx.release.id, base_url()  # read here: the files are built on another thread
     for column, kind in zip(st.columns(4), ("csv", "xlsx", "json", "datapackage"), strict=True):
         download(
             column,

@@ -11,6 +11,7 @@ import streamlit as st
 from portal import charts, formatting, params, periods
 from portal.coverage import Coverage
 from portal.i18n import LANGS, all_label, t
+from portal.queries import ReleaseInfo
 from portal.ui import store
 from portal.ui.state import Context, markdown_text
 
@@ -71,15 +72,15 @@ def _first_run_params(
     st.session_state["_region"] = parsed.region
 
 
-def read(page: str, release: dict, lang: str) -> Context:
+def read(page: str, release: ReleaseInfo, lang: str) -> Context:
     """The view of this run: the filters bound to the URL (one control at the top of the
     page), drawn on pages that have them, and the notices about refused or unavailable
     values."""
     url = store.url()
-    release_periods = store.periods(url, release["id"])
-    labels = store.labels(url, release["id"])
+    release_periods = store.periods(url, release.id)
+    labels = store.labels(url, release.id)
     names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
-    coverage = store.coverage(url, release["id"], release["as_of"])
+    coverage = store.coverage(url, release.id, release.as_of)
     # a programme with no data at all has nothing to show: it is not offered
     programmes = [c for c in sorted(c for (d, c) in names if d == "programme") if c in coverage.spans]
     if "_portal_init" not in st.session_state:
@@ -142,7 +143,7 @@ def read(page: str, release: dict, lang: str) -> Context:
         )
     programme = st.session_state["w_programme"]
     region = None
-    region_codes = store.regions(url, release["id"], programme) if page in params.REGION_PAGES else []
+    region_codes = store.regions(url, release.id, programme) if page in params.REGION_PAGES else []
     if page in params.REGION_PAGES:
         counties = list(region_codes)
         # the region survives pages without the filter in a plain key (widget state is dropped

@@ -76,8 +76,8 @@ def _bar(view: boards.Board, slides: list[sections.Slide], current: int) -> None
         # the page's h1 (a screen reader's first stop), set small: the slide is the show
         # the period first: a long programme name is cut at the end, the period never
         heading = f"{formatting.period(view.period, lang)} · {markdown_text(view.programme_name(lang))}"
-        as_of = t("notice.as_of_short", lang, as_of=formatting.date(view.release["as_of"], lang))
-        sample = f" · {t('notice.sample_short', lang)}" if view.release["is_sample"] else ""
+        as_of = t("notice.as_of_short", lang, as_of=formatting.date(view.release.as_of, lang))
+        sample = f" · {t('notice.sample_short', lang)}" if view.release.is_sample else ""
         left.markdown(f"# {heading}\n\n{markdown_text(as_of + sample)}", anchors=False)
         back.button(
             t("board.previous", lang),

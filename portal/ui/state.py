@@ -11,6 +11,7 @@ import streamlit as st
 from portal import board_sections as sections
 from portal import charts, formatting, params, periods
 from portal.coverage import Coverage
+from portal.queries import ReleaseInfo
 from portal.ui import store
 
 
@@ -18,7 +19,7 @@ from portal.ui import store
 class Context:
     lang: str
     page: str
-    release: dict
+    release: ReleaseInfo
     programme: str
     ptype: str
     period: str
@@ -30,7 +31,7 @@ class Context:
 
     @property
     def k(self) -> int:
-        return self.release["k"]
+        return self.release.k
 
     def has(self, figure: str) -> bool:
         """Whether the chosen programme has this figure at all (its kind of data, not all zero)."""
@@ -58,7 +59,7 @@ class Context:
     def identity(self, *block) -> tuple:
         """The key of a block built for this view (``store.per_view``)."""
         release = self.release
-        return (store.url(), release["id"], release["created_at"], self.page, self.programme, self.ptype, self.period,
+        return (store.url(), release.id, release.created_at, self.page, self.programme, self.ptype, self.period,
                 self.region, self.lang, *block)  # fmt: skip
 
 
@@ -75,7 +76,7 @@ def cells(figures: tuple[str, ...] | list[str], period_keys: tuple[str, ...] | l
     """Published cells of the chosen programme (cached per release id)."""
     ctx = context()
     keys = tuple(period_keys) if period_keys is not None else (ctx.period,)
-    return store.cells(store.url(), ctx.release["id"], tuple(figures), ctx.programme, keys)
+    return store.cells(store.url(), ctx.release.id, tuple(figures), ctx.programme, keys)
 
 
 def page_cells(figures: tuple[str, ...], *, trend: bool = True) -> tuple[pd.DataFrame, list[str]]:
@@ -95,15 +96,15 @@ def present(figures) -> tuple[str, ...]:
 def standards() -> pd.DataFrame:
     """The standards the view's averages may be set beside (``board_sections.comparable_standards``)."""
     ctx = context()
-    return sections.comparable_standards(store.standards(store.url(), ctx.release["id"]), ctx.coverage, ctx.programme)
+    return sections.comparable_standards(store.standards(store.url(), ctx.release.id), ctx.coverage, ctx.programme)
 
 
 def labels() -> pd.DataFrame:
-    return store.labels(store.url(), context().release["id"])
+    return store.labels(store.url(), context().release.id)
 
 
 def history() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    return store.history(store.url(), context().release["id"])
+    return store.history(store.url(), context().release.id)
 
 
 FIND_RESULTS = 20  # the find page's hits at most
@@ -113,7 +114,7 @@ def lookup_index(release_id: str | None = None):
     """The search index of the current release (or of ``release_id``, None when unknown)."""
     if release_id is not None and (len(release_id) > 32 or not release_id.replace(".", "").replace("-", "").isalnum()):
         return None
-    return store.lookup_index(store.url(), release_id or context().release["id"])
+    return store.lookup_index(store.url(), release_id or context().release.id)
 
 
 def previous_of(ctx: Context) -> list[str]:

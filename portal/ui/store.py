@@ -35,8 +35,8 @@ def url() -> str:
 
 
 @st.cache_data(ttl=30, show_spinner=False, max_entries=4)
-def release(url: str) -> dict | None:
-    """The release to show as a plain dict: the newest one built under a key this deployment
+def release(url: str) -> queries.ReleaseInfo | None:
+    """The release to show: the newest one built under a key this deployment
     trusts (a newer untrusted one is passed over and named in the log); the newest of all when
     none is trusted (``chrome`` then refuses it); None when the store is missing or empty."""
     if is_sqlite(url):
@@ -62,18 +62,7 @@ def release(url: str) -> dict | None:
             ", ".join(sorted({r.key_fingerprint or "none" for r in skipped})),
             found.id,
         )
-    found = found or (skipped[0] if skipped else None)
-    if found is None:
-        return None
-    return {
-        "id": found.id,
-        "as_of": found.as_of,
-        "k": found.k,
-        "is_sample": bool(found.is_sample),
-        "created_at": found.created_at,
-        "note": found.note,
-        "key_fingerprint": found.key_fingerprint,
-    }
+    return found or (skipped[0] if skipped else None)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
