@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 
 from loaders.cells import bool_cell, is_empty, parse_date, required_present
-from loaders.kinds import Column, Context, KindSpec
+from loaders.kinds import Column, Context, KindSpec, positions
 from loaders.messages import RowReject
 
 ID_NO = Column(
@@ -66,10 +66,9 @@ def age_band(birth: dt.date, on: dt.date) -> str:
 
 
 def make_row(ctx: Context, pos: dict[str, int]):
-    p = {c.name: pos[c.name] for c in COLUMNS}
+    p = positions(COLUMNS, pos)
     dates = ctx.dates
-    category = ctx.vocab("category")
-    gender_vocab = ctx.vocab("gender")
+    category, gender_vocab = ctx.vocabs("category", "gender")
 
     def row(r: list) -> list:
         info, pseudonym = ctx.ids("id_no", r[p["id_no"]])

@@ -9,7 +9,7 @@ import unicodedata
 
 from loaders.cells import amount_cell, cell_text, is_empty, text_cell
 from loaders.children import COUNTY, ID_NO, NAME, PROGRAMME
-from loaders.kinds import Column, Context, KindSpec
+from loaders.kinds import Column, Context, KindSpec, positions
 from loaders.messages import RowReject
 
 COLUMNS = (
@@ -48,11 +48,9 @@ def school_year(value) -> str:
 
 
 def make_row(ctx: Context, pos: dict[str, int]):
-    p = {c.name: pos[c.name] for c in COLUMNS}
-    dates = ctx.dates
-    stage = ctx.vocab("stage")
-    purpose = ctx.vocab("purpose")
-    register = ctx.register
+    p = positions(COLUMNS, pos)
+    dates, register = ctx.dates, ctx.register
+    stage, purpose = ctx.vocabs("stage", "purpose")
 
     def row(r: list) -> list:
         payment = text_cell("payment_no", r[p["payment_no"]], max_len=64)

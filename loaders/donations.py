@@ -62,9 +62,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
     i_no, i_on, i_amt, i_kind, i_ch, i_dt, i_name, i_phone, i_prog = (pos[c.name] for c in COLUMNS)
     dates = ctx.dates
     date_cache = dates.cache
-    channel = ctx.vocab("channel")
-    donor_type = ctx.vocab("donor_type")
-    kind = ctx.vocab("donation_kind")
+    channel, donor_type, kind = ctx.vocabs("channel", "donor_type", "donation_kind")
     pseudonym = ctx.pseudonym
     channels: dict[Any, tuple[str, str | None]] = {}
     donors: dict[tuple[Any, str], str] = {}

@@ -50,6 +50,10 @@ class Context:
             self.vocab_cache[key] = VocabCells(key, self.lang)
         return self.vocab_cache[key]
 
+    def vocabs(self, *keys: str) -> tuple[VocabCells, ...]:
+        """The cell parsers of several vocabularies at once, in the order named."""
+        return tuple(self.vocab(key) for key in keys)
+
     def programme(self, column: str, value: Any) -> str:
         if is_empty(value):
             raise RowReject(column, "required_missing", value)
@@ -76,6 +80,12 @@ class Context:
         if code is None:
             raise RowReject(column, "ambiguous_region", value)
         return code
+
+
+def positions(columns: tuple[Column, ...], pos: dict[str, int]) -> dict[str, int]:
+    """Where each of a kind's columns stands in a file's rows, by canonical name (the row
+    functions' opening)."""
+    return {c.name: pos[c.name] for c in columns}
 
 
 def norm_ref(value: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from loaders.cells import is_empty, parse_hours, parse_time, required_present, text_cell
 from loaders.children import COUNTY, PROGRAMME
-from loaders.kinds import Column, Context, KindSpec
+from loaders.kinds import Column, Context, KindSpec, positions
 from loaders.messages import RowReject, UnusableFile
 from loaders.personal import phone_cell
 from portal.i18n import t
@@ -53,11 +53,9 @@ def check_header(present: set[str], file_label: str, lang: str) -> None:
 
 
 def make_row(ctx: Context, pos: dict[str, int]):
-    p = {c.name: pos[c.name] for c in COLUMNS}
-    dates = ctx.dates
-    vtype = ctx.vocab("volunteer_type")
-    activity = ctx.vocab("activity")
-    register = ctx.register
+    p = positions(COLUMNS, pos)
+    dates, register = ctx.dates, ctx.register
+    vtype, activity = ctx.vocabs("volunteer_type", "activity")
 
     def seconds_of(r: list, served: str) -> int:
         h = r[p["hours"]]

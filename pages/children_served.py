@@ -12,46 +12,34 @@ if ui.coverage_notes(FIGURES):
     frame, keys = ui.page_cells(FIGURES)
     ui.headline_row(frame, FIGURES, where=where)
 
-    if ctx.has("children_served"):
-        ui.trend_block(
-            frame,
-            ["children_served", "child_times"],
-            key="children_trend",
-            title=t("children.people_times", ctx.lang),
-            where=where,
-            heading=True,
-        )
-    if ui.present(("children_in_care", "children_served")):
-        ui.trend_block(
-            frame,
+    # (figures, the figures one of which it needs, key, title)
+    trends = (
+        (["children_served", "child_times"], ("children_served",), "children_trend", "children.people_times"),
+        (
             ["children_in_care", "children_served"],
-            key="care_vs_served",
-            title=t("children.care_vs_served", ctx.lang),
-            where=where,
-            heading=True,
-        )
+            ("children_in_care", "children_served"),
+            "care_vs_served",
+            "children.care_vs_served",
+        ),
+    )
+    for figures, needs, key, title in trends:
+        if ui.present(needs):
+            ui.trend_block(frame, figures, key=key, title=t(title, ctx.lang), where=where, heading=True)
 
-    if ctx.has("children_served"):
-        ui.bar_block(
-            frame,
-            "children_served",
-            "region",
-            key="children_region",
-            title=t("children.by_region", ctx.lang),
-            rank=True,
-            heading=True,
-        )
-    left, right = st.columns(2)
-    with left:
-        ui.bar_block(
-            frame,
-            "children_served",
-            "stage",
-            key="children_stage",
-            title=t("children.by_stage", ctx.lang),
-            where=where,
-        )
-    with right:
-        ui.bar_block(
-            frame, "children_in_care", "category", key="children_category", title=t("children.by_category", ctx.lang)
-        )
+    ui.bar_block(
+        frame,
+        "children_served",
+        "region",
+        key="children_region",
+        title=t("children.by_region", ctx.lang),
+        rank=True,
+        heading=True,
+    )
+    # (figure, breakdown, key, title, county filter) in two columns
+    columns = (
+        ("children_served", "stage", "children_stage", "children.by_stage", where),
+        ("children_in_care", "category", "children_category", "children.by_category", None),
+    )
+    for column, (figure, by, key, title, within) in zip(st.columns(2), columns, strict=True):
+        with column:
+            ui.bar_block(frame, figure, by, key=key, title=t(title, ctx.lang), where=within)

@@ -15,38 +15,22 @@ if ui.coverage_notes(FIGURES[:2]):
 
     ui.trend_block(frame, ["volunteer_hours"], key="hours_trend", title=t("volunteers.trend", ctx.lang), where=where)
     st.header(t("volunteers.by_region", ctx.lang))
-    left, right = st.columns(2)
-    with left:
-        ui.bar_block(
-            frame,
-            "volunteer_hours",
-            "region",
-            key="hours_region",
-            title=t("volunteers.hours_by_region", ctx.lang),
-            rank=True,
-        )
-    with right:
-        ui.bar_block(
-            frame,
-            "volunteers_active",
-            "region",
-            key="active_region",
-            title=t("volunteers.active_by_region", ctx.lang),
-            rank=True,
-        )
-    left, right = st.columns(2)
-    with left:
-        ui.bar_block(
-            frame, "volunteer_hours", "volunteer_type", key="hours_type", title=t("volunteers.by_type", ctx.lang)
-        )
-    with right:
-        ui.bar_block(
-            frame, "volunteer_hours", "activity", key="hours_activity", title=t("volunteers.by_activity", ctx.lang)
-        )
-    left, right = st.columns(2)
-    with left:
-        ui.bar_block(frame, "home_visits", "volunteer_type", key="visits_type", title=ui.figure_name("home_visits"))
-    with right:
-        ui.bar_block(
-            frame, "children_reached", "activity", key="reached_activity", title=ui.figure_name("children_reached")
-        )
+    # (figure, breakdown, key, title): a row of two columns each; counties are ranked
+    rows = (
+        (
+            ("volunteer_hours", "region", "hours_region", t("volunteers.hours_by_region", ctx.lang)),
+            ("volunteers_active", "region", "active_region", t("volunteers.active_by_region", ctx.lang)),
+        ),
+        (
+            ("volunteer_hours", "volunteer_type", "hours_type", t("volunteers.by_type", ctx.lang)),
+            ("volunteer_hours", "activity", "hours_activity", t("volunteers.by_activity", ctx.lang)),
+        ),
+        (
+            ("home_visits", "volunteer_type", "visits_type", ui.figure_name("home_visits")),
+            ("children_reached", "activity", "reached_activity", ui.figure_name("children_reached")),
+        ),
+    )
+    for row in rows:
+        for column, (figure, by, key, title) in zip(st.columns(2), row, strict=True):
+            with column:
+                ui.bar_block(frame, figure, by, key=key, title=title, rank=by == "region")

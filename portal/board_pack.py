@@ -197,19 +197,8 @@ def _cover(doc: _Document):
     doc.set_xy(MARGIN, top + (SMALL_CARD_HEIGHT if more else -CARD_GAP) + 5)
     for sentence in boards.no_payments(board, lang):
         doc.paragraph(sentence, 10, color=MUTED)
-    release = board.release
-    doc.paragraph(
-        t(
-            "board.note_as_of",
-            lang,
-            as_of=formatting.date(release.as_of, lang),
-            release=release.id,
-            created=formatting.date(release.created_at.date(), lang),
-            k=release.k,
-        ),
-        10,
-    )
-    if release.is_sample:
+    doc.paragraph(_as_of_note(board, lang), 10)
+    if board.release.is_sample:
         doc.paragraph(t("notice.sample", lang), 10, color=(180, 60, 0))
     line = families_text(board.coverage.families(board.programme), lang, programme=board.programme)
     if line:  # what the programme does not do, in one line
@@ -352,22 +341,25 @@ def _definitions(doc: _Document):
                 line.cell(text)
 
 
+def _as_of_note(board: boards.Board, lang: str) -> str:
+    """Data as of, release, when it was published and K: on the summary page and the notes."""
+    release = board.release
+    return t(
+        "board.note_as_of",
+        lang,
+        as_of=formatting.date(release.as_of, lang),
+        release=release.id,
+        created=formatting.date(release.created_at.date(), lang),
+        k=board.k,
+    )
+
+
 def _notes(doc: _Document):
     board, lang = doc.board, doc.ui_lang
     release, k = board.release, board.k
     doc.add_page()
     doc.heading(t("board.notes", lang))
-    doc.paragraph(
-        t(
-            "board.note_as_of",
-            lang,
-            as_of=formatting.date(release.as_of, lang),
-            release=release.id,
-            created=formatting.date(release.created_at.date(), lang),
-            k=k,
-        ),
-        11,
-    )
+    doc.paragraph(_as_of_note(board, lang), 11)
     reasons = sections.withheld_reasons(board, lang)
     if reasons:
         doc.paragraph(t("board.note_withheld", lang, n=sum(reasons.values())), 11)

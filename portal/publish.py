@@ -211,35 +211,36 @@ def _check_key(published: Engine, fingerprint: str | None) -> None:
         raise ReleaseKeyMismatch(fingerprint, previous.key_fingerprint)
 
 
+def _label(
+    release_id: str, dimension: str, r, *, parent_code=None, started_on=None, description_zh=None, description_en=None
+) -> dict:
+    """A ``Label`` row of a programme or region of the reference data (``r``: its row)."""
+    return dict(
+        release_id=release_id,
+        dimension=dimension,
+        code=r.code,
+        name_zh=r.name_zh,
+        name_en=r.name_en,
+        parent_code=parent_code,
+        started_on=started_on,
+        description_zh=description_zh,
+        description_en=description_en,
+    )
+
+
 def _write_reference(session: Session, release_id: str, reference: dict[str, pd.DataFrame]) -> None:
     labels = [
-        dict(
-            release_id=release_id,
-            dimension="programme",
-            code=r.code,
-            name_zh=r.name_zh,
-            name_en=r.name_en,
-            parent_code=None,
+        _label(
+            release_id,
+            "programme",
+            r,
             started_on=pd.Timestamp(r.started_on).date() if r.started_on else None,
             description_zh=r.description_zh,
             description_en=r.description_en,
         )
         for r in reference["programmes"].itertuples()
     ]
-    labels += [
-        dict(
-            release_id=release_id,
-            dimension="region",
-            code=r.code,
-            name_zh=r.name_zh,
-            name_en=r.name_en,
-            parent_code=r.parent_code,
-            started_on=None,
-            description_zh=None,
-            description_en=None,
-        )
-        for r in reference["regions"].itertuples()
-    ]
+    labels += [_label(release_id, "region", r, parent_code=r.parent_code) for r in reference["regions"].itertuples()]
     if labels:
         session.execute(pub.Label.__table__.insert(), labels)
     standards = [
