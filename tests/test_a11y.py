@@ -13,7 +13,6 @@ one fails."""
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import time
@@ -27,6 +26,7 @@ from portal.i18n import t
 from tests.conftest import report_line
 from tests.page_fixtures import PROGRAMMES, build
 from tests.test_browser import _require_browser, _settle, serve_portal
+from tools.screenshots import router_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,16 +37,7 @@ IMPACTS = ("critical", "serious", "moderate", "minor")
 FAILING = ("critical", "serious")
 
 
-def _router_pages() -> tuple[str, ...]:
-    """The pages streamlit_app.py routes to, read from its PAGES (importing it would run it)."""
-    tree = ast.parse((ROOT / "streamlit_app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(n, "id", None) == "PAGES" for n in node.targets):
-            return tuple(key for key, _icon in ast.literal_eval(node.value))
-    raise AssertionError("streamlit_app.py has no PAGES")
-
-
-PAGES = _router_pages()
+PAGES = router_pages()
 CHART_PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "board")
 FILTERS = ("filter.programme", "filter.period_type", "filter.period", "filter.region")
 VIEW = {"programme": PROGRAMMES[0], "ptype": "year", "period": "2023"}

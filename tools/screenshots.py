@@ -11,6 +11,7 @@ every headline it read, so a withheld, ¥0, NaN or "—" headline is seen at onc
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import shutil
 import subprocess
@@ -19,17 +20,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"desktop": (1366, 900), "phone": (390, 844), "projector": (1920, 1080)}
-PAGES = (
-    "overview",
-    "funds_raised",
-    "disbursed_by_stage",
-    "children_served",
-    "volunteers",
-    "find",
-    "board",
-    "receipt",
-    "about",
-)
+
+
+def router_pages() -> tuple[str, ...]:
+    """The pages streamlit_app.py routes to, read from its PAGES (importing it would run it)."""
+    tree = ast.parse((ROOT / "streamlit_app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(n, "id", None) == "PAGES" for n in node.targets):
+            return tuple(key for key, _icon in ast.literal_eval(node.value))
+    raise AssertionError("streamlit_app.py has no PAGES")
+
+
+PAGES = router_pages()
 # how Debian's chromium runs headless here (the tests launch it the same way)
 CHROMIUM_ARGS = [
     "--no-sandbox",
