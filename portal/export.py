@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from portal.figures import BY_KEY
+from portal.i18n import t
 from portal.queries import ReleaseInfo
 from portal.spreadsheet import escape
 from portal.vocab import DIMENSIONS, vocabulary
@@ -17,6 +18,7 @@ from portal.vocab import DIMENSIONS, vocabulary
 # ``reason`` says why a withheld cell is withheld (primary: too few people; dominance, geography,
 # complementary: for other reasons), as the pages' notes do; empty where published
 EXPORT_COLUMNS: tuple[str, ...] = ("figure", "programme", "period", *DIMENSIONS, "value", "unit", "status", "reason")
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"  # CC BY 4.0, named in every download
 
 
 def _plain(value):
@@ -117,14 +119,29 @@ def to_csv(cells: pd.DataFrame, labels: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def about_rows(*, release: ReleaseInfo, lang: str, view: str, url: str = "") -> list[tuple[str, str]]:
+    rows = [
+        (t("xlsx.source", lang), t("app.title", lang)),
+        (t("xlsx.view", lang), view),
+        (t("col.release", lang), release.id),
+        (t("col.as_of", lang), release.as_of.isoformat()),
+        (t("col.k", lang), str(release.k)),
+        (t("xlsx.licence", lang), f"{t('xlsx.licence_text', lang)} {LICENCE_URL}"),
+        (t("col.note", lang), t("xlsx.withheld_note", lang)),
+    ]
+    if release.is_sample:
+        rows.append((t("col.sample", lang), t("notice.sample", lang)))
+    if url:
+        rows.append(("URL", url))
+    # the view's name carries a programme's name from a raw file, the URL a visitor's query
+    return [(key, escape(value)) for key, value in rows]
+
+
 def to_xlsx(release: ReleaseInfo, cells: pd.DataFrame, labels: pd.DataFrame, *, lang: str, view: str = "") -> bytes:
     """The whole release as a workbook: the same rows and columns as the CSV, then a sheet
     naming the source, release, as-of date and licence. Written row by row (openpyxl's
     write-only mode): a release of 76,000 cells takes seconds rather than most of a minute."""
     from openpyxl import Workbook
-
-    from portal.downloads import about_rows
-    from portal.i18n import t
 
     frame = labelled(cells, labels)
     book = Workbook(write_only=True)

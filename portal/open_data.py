@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from portal import export, periods, queries
-from portal.downloads import LICENCE_URL
+from portal.export import LICENCE_URL
 from portal.figures import BY_KEY, FIGURES
 from portal.i18n import LANGS, norm_lang, t
 from portal.queries import ReleaseInfo

@@ -158,7 +158,7 @@ def test_the_about_sheet_is_escaped_too(hostile):
     release = queries.ReleaseInfo(
         id="2024-01-01.1", created_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), as_of=dt.date(2023, 12, 31), k=10
     )
-    rows = downloads.about_rows(release=release, lang="en", view=hostile, url=hostile)
+    rows = export.about_rows(release=release, lang="en", view=hostile, url=hostile)
     assert ("URL", escape(hostile)) in rows
     assert not any(str(value).startswith(FORMULA_START) for _, value in rows)
     cells = pd.DataFrame(columns=list(queries.CELL_COLUMNS))
