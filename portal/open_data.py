@@ -138,9 +138,10 @@ def parse(
     programme = params.get("programme")
     if programme is not None:
         _one_of("programme", programme, {"all", *(c for d, c in names if d == "programme")})
-    keys = ()
-    if "period" in params:
-        keys = tuple(p for p in _values("period", params["period"]) if periods.period_type(p) or _bad_period(p))
+    keys = tuple(_values("period", params["period"])) if "period" in params else ()
+    for key in keys:
+        if periods.period_type(key) is None:  # off the fixed grid: no such cell can exist
+            raise BadParameter("period", "unknown_value", value=shown(key))
     by = None
     if "by" in params:
         wanted = _values("by", params["by"])
@@ -151,10 +152,6 @@ def parse(
             codes = vocabulary(dim).codes if dim in VOCAB_DIMENSIONS else {c for d, c in names if d == dim}
             where.append((dim, _one_of(dim, params[dim], codes)))
     return CellFilter(figures, programme, keys, by, tuple(where))
-
-
-def _bad_period(key: str) -> bool:
-    raise BadParameter("period", "unknown_value", value=shown(key))
 
 
 def shown_release(engine, settings) -> ReleaseInfo | None:
