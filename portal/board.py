@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from portal import charts, formatting, periods, queries
-from portal.coverage import Coverage
+from portal.coverage import Coverage, ProgrammeView
 from portal.figures import BY_KEY
 from portal.i18n import t
 
@@ -94,7 +94,7 @@ class Change:
 
 
 @dataclass
-class Board:
+class Board(ProgrammeView):
     release: queries.ReleaseInfo
     programme: str
     period: str
@@ -105,14 +105,6 @@ class Board:
     standards: pd.DataFrame
     coverage: Coverage  # what each programme has reported
     trend_periods: list[str] = field(default_factory=list)
-
-    @property
-    def k(self) -> int:
-        return self.release.k
-
-    def has(self, figure: str) -> bool:
-        """Whether the programme has this figure at all (a volunteer-only plan raises nothing)."""
-        return self.coverage.has(self.programme, figure)
 
     def comparable(self, then: str | None) -> bool:
         """``then`` and the board's period compare like with like (the same programmes reported)."""

@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from portal import periods
 from portal.figures import BY_KEY, DATA_FAMILIES, has_family
+
+if TYPE_CHECKING:  # queries reads coverage: the type only, no import at run time
+    from portal.queries import ReleaseInfo
 
 ALL = "all"
 # Charities disclose a project's progress at least every three months (Charity Law): a
@@ -175,3 +179,20 @@ def _join(items: list[str], word: str, lang: str) -> str:
     if len(items) == 1:
         return items[0]
     return join(items[:-1], lang) + t(f"coverage.last_{word}", lang) + items[-1]
+
+
+class ProgrammeView:
+    """What a view of one programme (or all) in a release knows of it: its K and which figures
+    it has. The board and a page's context are both such a view; they declare the fields."""
+
+    release: ReleaseInfo
+    programme: str
+    coverage: Coverage
+
+    @property
+    def k(self) -> int:
+        return self.release.k
+
+    def has(self, figure: str) -> bool:
+        """Whether the programme has this figure at all (a volunteer-only plan raises nothing)."""
+        return self.coverage.has(self.programme, figure)

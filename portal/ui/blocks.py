@@ -114,17 +114,8 @@ def draw(
 def embed_address(figures: list[str], *, by: str | None = None, where: dict | None = None, chart: str = "line") -> str:
     """The /embed/ address of a chart of this view (``portal.embed`` draws it from the same cells)."""
     ctx = context()
-    return embeds.embed_url(
-        "",
-        figures,
-        lang=ctx.lang,
-        programme=ctx.programme,
-        period=ctx.period,
-        ptype=ctx.ptype,
-        by=by,
-        where=where,
-        chart=chart,
-    )
+    view = {"lang": ctx.lang, "programme": ctx.programme, "period": ctx.period, "ptype": ctx.ptype}
+    return embeds.embed_url("", figures, by=by, where=where, chart=chart, **view)
 
 
 def chart_block(

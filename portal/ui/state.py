@@ -10,13 +10,13 @@ import streamlit as st
 
 from portal import board_sections as sections
 from portal import charts, formatting, params, periods
-from portal.coverage import Coverage
+from portal.coverage import Coverage, ProgrammeView
 from portal.queries import ReleaseInfo
 from portal.ui import store
 
 
 @dataclass
-class Context:
+class Context(ProgrammeView):
     lang: str
     page: str
     release: ReleaseInfo
@@ -28,14 +28,6 @@ class Context:
     names: dict = field(default_factory=dict)
     all_periods: list[str] = field(default_factory=list)  # the periods this programme has data for
     region_codes: list[str] = field(default_factory=list)
-
-    @property
-    def k(self) -> int:
-        return self.release.k
-
-    def has(self, figure: str) -> bool:
-        """Whether the chosen programme has this figure at all (its kind of data, not all zero)."""
-        return self.coverage.has(self.programme, figure)
 
     def families(self) -> frozenset[str]:
         return self.coverage.families(self.programme)
