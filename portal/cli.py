@@ -134,16 +134,8 @@ def load_one(
     elif result.unchanged:
         print(t("cli.load_unchanged", lang, file=path.name))
     else:
-        print(
-            t(
-                "cli.load_summary",
-                lang,
-                file=path.name,
-                rows=result.rows,
-                loaded=result.loaded,
-                rejected=result.rejected,
-            )
-        )
+        counts = {"rows": result.rows, "loaded": result.loaded, "rejected": result.rejected}
+        print(t("cli.load_summary", lang, file=path.name, **counts))
         if result.rejected:
             print(t("cli.rejects_at", lang, path=result.rejects_file))
     if output != "json" and result.not_paid:  # a platform's order export: unpaid orders, apart
