@@ -24,7 +24,7 @@ endpoints = (
 st.table(
     pd.DataFrame(
         {
-            "URL": [f"[{path}]({base}{path})" for path, _ in endpoints],
+            "URL": [f"[`{path}`]({base}{path})" for path, _ in endpoints],  # paths are code, not words
             t("col.note", lang): [t(f"open_data.{key}", lang) for _, key in endpoints],
         }
     ).set_index("URL")
@@ -33,7 +33,7 @@ st.caption(t("open_data.caching", lang))
 
 st.header(t("open_data.examples", lang))
 for name, code in open_data.examples(base).items():
-    st.caption(name)  # curl, pandas
+    st.caption(f"`{name}`")  # curl, pandas: program names
     # plain text: Streamlit's syntax colours fall below WCAG AA contrast on its code background
     st.code(code, language=None, wrap_lines=True)
 

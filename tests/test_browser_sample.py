@@ -90,7 +90,7 @@ WIDTHS = {"phone": (390, 844), "desktop": (1366, 900), "projector": (1920, 1080)
 CHART_PAGES = ("overview", "funds_raised", "disbursed_by_stage", "children_served", "volunteers", "board")
 # what a page may show of the other language: file formats, the language switch, codes
 ALLOWED = {
-    "zh": {"CSV", "Excel", "PNG", "SVG", "JSON", "PDF", "XLSX", "English", "Language", "K", "HMAC", "SHA"},
+    "zh": {"CSV", "Excel", "PNG", "SVG", "JSON", "PDF", "XLSX", "OpenAPI", "English", "Language", "K", "HMAC", "SHA"},
     "en": {"中文", "语言"},  # the language switch speaks both, so a reader of either finds it
 }
 LAYOUT_JS = """() => {
