@@ -12,16 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
 from bench.loadtest import PAGES, QUERIES, cpu_seconds, page_view
-from bench.replicas import free_port, wait_healthy
+from bench.replicas import one_portal
 
 ROOT = Path(__file__).resolve().parent.parent
 API_QUERIES = (
@@ -79,30 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args(argv)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PORTAL_PUBLISHED_URL": args.store}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_healthy(base, timeout=90)
+    with one_portal(args.store) as (base, server):
         api_requests(base, len(API_QUERIES) * args.clients, args.clients)  # fill the answer cache
         asyncio.run(page_views(base, len(PAGES) * 2, 2))  # and the pages' caches
         rows = []
         before = cpu_seconds([server.pid])
         seconds, errors = api_requests(base, args.requests, args.clients)
-        rows.append(
-            ("API /api/v1/figures (cached)", args.requests, seconds, errors, cpu_seconds([server.pid]) - before)
-        )
+        cpu = cpu_seconds([server.pid]) - before
+        rows.append(("API /api/v1/figures (cached)", args.requests, seconds, errors, cpu))
         before = cpu_seconds([server.pid])
         seconds, errors = asyncio.run(page_views(base, args.page_views, args.clients))
         rows.append(("page views (cached)", args.page_views, seconds, errors, cpu_seconds([server.pid]) - before))
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     print("| what | requests | errors | per second | server CPU s / request |")
     print("|---|---:|---:|---:|---:|")
     for name, count, seconds, errors, cpu in rows:

@@ -45,6 +45,26 @@ def wait_healthy(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
+def one_portal(store_url: str, timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """One portal (``python -m portal.serve``) on ``store_url`` at a free loopback port, healthy;
+    yields (its base URL, its process) and stops it after."""
+    port = free_port()
+    env = {**os.environ, "PORTAL_PUBLISHED_URL": store_url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, timeout=timeout)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@contextlib.contextmanager
 def cluster(
     store: Path, replicas: int, env: dict | None = None, *, copy: bool = True
 ) -> Iterator[tuple[str, list[int]]]:

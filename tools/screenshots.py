@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -62,37 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         rounds = [(list(PAGES), ["desktop", "phone"], args.query), (["board"], ["projector"], "projector=1")]
     from playwright.sync_api import sync_playwright
 
-    from bench.replicas import free_port, wait_healthy
+    from bench.replicas import one_portal
 
     args.out.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = {**os.environ, "PORTAL_PUBLISHED_URL": args.store}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-            for pages, sizes, query in rounds:
-                for size in sizes:
-                    _shoot(
-                        browser,
-                        base,
-                        pages,
-                        size,
-                        args.programme or ["all"],
-                        args.lang or ["zh", "en"],
-                        query,
-                        args.out,
-                    )
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with one_portal(args.store) as (base, _server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for pages, sizes, query in rounds:
+            for size in sizes:
+                langs = args.lang or ["zh", "en"]
+                _shoot(browser, base, pages, size, args.programme or ["all"], langs, query, args.out)
+        browser.close()
     return 0
 
 
