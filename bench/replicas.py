@@ -45,15 +45,18 @@ def wait_healthy(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def one_portal(store_url: str, timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Popen]]:
+def one_portal(
+    store_url: str, timeout: float = 90.0, *, root: Path = ROOT
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """One portal (``python -m portal.serve``) on ``store_url`` at a free loopback port, healthy;
-    yields (its base URL, its process) and stops it after."""
+    yields (its base URL, its process) and stops it after. ``root``: the checkout whose code it
+    runs (another worktree, for a baseline measured in the same run)."""
     port = free_port()
     env = {**os.environ, "PORTAL_PUBLISHED_URL": store_url}
     server = subprocess.Popen(
         [sys.executable, "-m", "portal.serve", "--server.headless", "true", "--server.port", str(port),
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -66,10 +69,11 @@ def one_portal(store_url: str, timeout: float = 90.0) -> Iterator[tuple[str, sub
 
 @contextlib.contextmanager
 def cluster(
-    store: Path, replicas: int, env: dict | None = None, *, copy: bool = True
+    store: Path, replicas: int, env: dict | None = None, *, copy: bool = True, root: Path = ROOT
 ) -> Iterator[tuple[str, list[int]]]:
     """Start the replicas and nginx; yield (public URL, replica pids). Each replica reads its
-    own copy of the store, or with ``copy=False`` the store itself (to watch a re-publish)."""
+    own copy of the store, or with ``copy=False`` the store itself (to watch a re-publish);
+    ``root``: the checkout whose code the replicas run."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise RuntimeError("nginx is not installed")
@@ -97,7 +101,7 @@ def cluster(
                             "--server.headless",
                             "true",
                         ],
-                        cwd=ROOT,
+                        cwd=root,
                         env={**os.environ, **(env or {}), "PORTAL_PUBLISHED_URL": f"sqlite:///{path}"},
                         stdout=subprocess.DEVNULL,
                         stderr=open(run / f"replica-{i}.log", "w"),  # noqa: SIM115

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from portal import formatting, periods, queries
 from portal.i18n import t
 from portal.settings import get_settings
+from portal.ui import store as ui_store
 from portal.vocab import DIMENSIONS
 from tests.page_fixtures import PROGRAMMES, build, build_empty
 
@@ -287,6 +288,7 @@ def test_page_error_shows_a_friendly_message(use_store, monkeypatch):
 
     monkeypatch.setattr(charts, "bar", broken)
     st.cache_data.clear()  # views drawn by earlier tests are cached and would not call charts.bar
+    ui_store.clear()
     at = open_page("children_served", lang="en", programme="all", period="2023")
     assert not at.exception
     assert [e.value for e in at.error] == [t("app.error", "en")]
@@ -339,6 +341,7 @@ def test_a_view_drawn_from_the_cache_is_the_view_drawn_fresh(use_store):
         return shown, [c.value for c in at.caption], [(m.label, m.value) for m in at.metric]
 
     st.cache_data.clear()
+    ui_store.clear()
     fresh = drawn("zh")
     other = drawn("en")
     again = drawn("zh")

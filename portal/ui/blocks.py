@@ -5,6 +5,7 @@ view (``store.per_view``) and drawn from then on."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -79,6 +80,7 @@ class Drawn:
     view: pd.DataFrame
     title: str
     embed: str = ""  # the chart's /embed/ address (path and query) for other sites, or none
+    table_arrow: Any = None  # the table twin as the Arrow table st.table sends (built once)
 
 
 def draw(
@@ -100,11 +102,15 @@ def draw(
     # Streamlit converts a spec's datasets to Arrow on every draw unless they already are
     datasets = spec.get("datasets", {})
     arrow = {name: dataframe_util.convert_anything_to_arrow_bytes(data) for name, data in datasets.items()}
+    table = charts.table(annotated, dimension, ctx.lang)
     return Drawn(
         spec=spec,  # with the data as JSON too, for the PNG/SVG exports
         arrow=arrow,
         caption=caption,
-        table=charts.table(annotated, dimension, ctx.lang),
+        table=table,
+        # st.table converts a DataFrame to Arrow on every draw; from an Arrow table it only
+        # writes the bytes (the same bytes: this is its own conversion)
+        table_arrow=dataframe_util.convert_pandas_df_to_arrow_table(table),
         view=view[list(queries.CELL_COLUMNS)].reset_index(drop=True),
         title=title if isinstance(title, str) and title else caption,
         embed=embed,
@@ -181,7 +187,8 @@ def _chart(drawn: Drawn, *, titled: bool = True) -> None:
 
 def _table_twin(drawn: Drawn) -> None:
     with st.expander(t("chart.table_twin", context().lang)):
-        st.table(drawn.table, hide_index=True, border="horizontal")  # every row, as text (not a canvas)
+        table = drawn.table if drawn.table_arrow is None else drawn.table_arrow
+        st.table(table, hide_index=True, border="horizontal")  # every row, as text (not a canvas)
 
 
 def figure_name(figure: str) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -170,10 +172,45 @@ def attempt_log():
     return receipts.AttemptLog(receipts.ATTEMPTS, receipts.WINDOW_S)
 
 
-@st.cache_data(max_entries=4096, show_spinner=False)
-def per_view(identity: tuple, _build: Callable[[], Any]) -> Any:
-    """What ``_build`` returns, once per ``identity`` (``state.Context.identity``): everything
-    ``_build`` reads (store, release, the visitor's view, the block). ``_build`` is not hashed
-    (its leading underscore). Building charts and picking headline cells was most of a page's
-    CPU time; with this a page seen before is drawn from dictionaries."""
-    return _build()
+class Shared:
+    """A bounded, least-recently-used map of values every session reads and none changes:
+    handed out as they are, not copied. ``st.cache_data`` unpickles a fresh copy of each value
+    on every read, and hashes its arguments with its own hasher: for the 20-30 blocks of a page
+    that was a fifth of a cached page view's server CPU (py-spy on a live server under load)."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = build()  # outside the lock: two sessions may build one view at once, both alike
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+VIEWS = Shared(4096)
+
+
+def per_view(identity: tuple, build: Callable[[], Any]) -> Any:
+    """What ``build`` returns, once per ``identity`` (``state.Context.identity``): everything
+    ``build`` reads (store, release, the visitor's view, the block). Building charts and
+    picking headline cells was most of a page's CPU time; with this a page seen before is drawn
+    from dictionaries. The value is shared, not copied: nothing may change it after ``build``."""
+    return VIEWS.get(identity, build)
+
+
+def clear() -> None:
+    """Forget every view built (``st.cache_data.clear()`` leaves ``per_view`` as it is)."""
+    VIEWS.clear()
