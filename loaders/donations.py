@@ -58,6 +58,17 @@ _GENERIC_ONLINE = frozenset(
 )
 
 
+def channel_code(channel, raw) -> tuple[str, str | None]:
+    """A channel cell's code and, for an online platform named by the cell, the platform's name
+    (RowReject when the channel is unknown). ``channel`` is the context's channel vocabulary."""
+    code = channel("channel", raw)
+    platform = None
+    if code == "online":
+        text = unicodedata.normalize("NFKC", cell_text(raw))
+        platform = None if normalise_label(text) in _GENERIC_ONLINE else text[:64]
+    return code, platform
+
+
 def make_row(ctx: Context, pos: dict[str, int]):
     i_no, i_on, i_amt, i_kind, i_ch, i_dt, i_name, i_phone, i_prog = (pos[c.name] for c in COLUMNS)
     dates = ctx.dates
@@ -68,11 +79,7 @@ def make_row(ctx: Context, pos: dict[str, int]):
     donors: dict[tuple[Any, str], str] = {}
 
     def channel_of(raw) -> tuple[str, str | None]:
-        code = channel("channel", raw)
-        platform = None
-        if code == "online":
-            text = unicodedata.normalize("NFKC", cell_text(raw))
-            platform = None if normalise_label(text) in _GENERIC_ONLINE else text[:64]
+        code, platform = channel_code(channel, raw)
         if len(channels) < 10_000:
             channels[raw] = (code, platform)
         return code, platform

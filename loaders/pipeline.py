@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from loaders import columnar
 from loaders.cells import DateCells
 from loaders.headers import HeaderMap, choose_header
 from loaders.kinds import Context, KindSpec, norm_ref
@@ -66,13 +67,7 @@ class FileLoad:
                 return self.result(previous[0], 0, 0, None, unchanged=True, platform=spec.platform)
             ctx = self.context(store.cur)
             batch_id = store.add_batch(spec.kind, self.file_label, digest)
-            person_at = spec.out_cols.index(spec.person_col) if spec.person_col else None
-            writer = store.writer(spec.table, spec.out_cols, spec.key, batch_id, person_at)
-            check = RowCheck(
-                spec, hmap, spec.make_row(ctx, hmap.positions), writer, self.rejects, self.not_paid, self.lang
-            )
-            n_rows, loaded = check.run(rows, table.on_error)
-            changes = writer.close()
+            n_rows, loaded, changes = self.check_rows(store, ctx, batch_id, table, hmap, rows)
             return self.finish(store, batch_id, n_rows, loaded, changes, previous, strict=strict, is_sample=is_sample)
         except BaseException:
             if store is not None:
@@ -84,6 +79,41 @@ class FileLoad:
             table.close()
             if store is not None:
                 store.close()
+
+    def check_rows(
+        self, store: LoadTransaction, ctx: Context, batch_id: int, table: Table, hmap: HeaderMap, rows
+    ) -> tuple[int, int, int]:
+        """Checks and writes every row: (rows, loaded, changes). A donations CSV simple enough is
+        read a column at a time (loaders/columnar.py), any other file row by row; both load and
+        reject the same rows."""
+        spec = self.spec
+        person_at = spec.out_cols.index(spec.person_col) if spec.person_col else None
+        make_check = lambda: RowCheck(  # noqa: E731
+            spec,
+            hmap,
+            spec.make_row(ctx, hmap.positions),
+            store.writer(spec.table, spec.out_cols, spec.key, batch_id, person_at),
+            self.rejects,
+            self.not_paid,
+            self.lang,
+        )
+        how = columnar.plan(spec, table, hmap, self.path, self.file_label, self.lang)
+        if how is not None:
+            check = make_check()
+            store.savepoint()
+            try:
+                n_rows, loaded = columnar.ColumnLoad(how, check, ctx, hmap).run()
+                return n_rows, loaded, check.writer.close()
+            except columnar.Fallback as why:
+                log.debug("%s read row by row (%s)", self.file_label, why)
+                store.rollback_to_savepoint()
+                for lists in (self.rejects, self.not_paid):
+                    lists.discard()
+                self.rejects = RejectsWriter(self.path, self.lang, row_label=table.row_label)
+                self.not_paid = RejectsWriter(self.path, self.lang, suffix=".not-paid.csv", row_label=table.row_label)
+        check = make_check()
+        n_rows, loaded = check.run(rows, table.on_error)
+        return n_rows, loaded, check.writer.close()
 
     def header(self, table: Table) -> tuple[HeaderMap, Any]:
         """The file's header mapped to the kind's columns, and the data rows after it."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,20 +44,35 @@ def upsert_sql(d: Dialect, table: str, cols: Sequence[str], key: Sequence[str]) 
     return sql + f"DO UPDATE SET {sets} WHERE {where}"
 
 
+@dataclass
+class Resolved:
+    """Rows whose person is already a ``person.id`` (the column-at-a-time path)."""
+
+    rows: Iterable[Sequence[Any]]
+
+
 class ChunkWriter:
     """Writes chunks of a kind's rows by ``sql`` and sums the rows they changed, the people they
     created included. The pseudonym at ``person_at`` (when a kind has one) is first turned into
     its ``person.id``. (A background writer thread was measured: sqlite3 holds the GIL while
     binding, so it gained nothing.)"""
 
-    def __init__(self, cur, d: Dialect, sql: str, person_at: int | None):
+    def __init__(self, cur, d: Dialect, sql: str, person_at: int | None, target: tuple | None = None):
         self.cur = cur
+        self.d = d
         self.sql = sql
         self.person_at = person_at
         self.persons = PersonIds(cur, d)
         self.changes = 0
+        self.target = target  # (table, out_cols, key, batch_id): what ``bulk`` writes on PostgreSQL
+        self._staging: str | None = None
 
-    def put(self, rows: list[list[Any]]) -> None:
+    def put(self, rows: list[list[Any]] | Resolved) -> None:
+        """Writes a chunk of rows (their pseudonyms turned into ids here), or ``Resolved`` rows
+        by ``bulk``."""
+        if rows.__class__ is Resolved:
+            self.bulk(rows.rows)
+            return
         at = self.person_at
         if at is not None:
             ids = self.persons.resolve({r[at] for r in rows if r[at] is not None})
@@ -67,6 +82,29 @@ class ChunkWriter:
                     r[at] = ids[p]
         self.cur.executemany(self.sql, rows)
         self.changes += max(self.cur.rowcount, 0)
+
+    def bulk(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Writes rows whose person is already a ``person.id`` (loaders/columnar.py), with the same
+        upsert as ``put``: on SQLite one executemany; on PostgreSQL COPY into a temporary table,
+        then one INSERT … SELECT … ON CONFLICT from it (the same SET and WHERE)."""
+        if self.d.name == "sqlite":
+            self.cur.executemany(self.sql, rows)
+            self.changes += max(self.cur.rowcount, 0)
+            return
+        table, out_cols, key, batch_id = self.target
+        cur, cols = self.cur, ", ".join(out_cols)
+        if self._staging is None:
+            self._staging = f"load_{table}"
+            cur.execute(f"CREATE TEMPORARY TABLE {self._staging} (LIKE {table}) ON COMMIT DROP")
+        else:
+            cur.execute(f"TRUNCATE {self._staging}")
+        with cur.copy(f"COPY {self._staging} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        sql = upsert_sql(self.d, table, (*out_cols, "batch_id"), key)
+        values = f"VALUES ({', '.join([self.d.ph] * (len(out_cols) + 1))})"
+        cur.execute(sql.replace(values, f"SELECT {cols}, {int(batch_id)} FROM {self._staging}", 1))
+        self.changes += max(cur.rowcount, 0)
 
     def close(self) -> int:
         return self.changes + self.persons.created
@@ -219,7 +257,14 @@ class LoadTransaction:
             f"VALUES ({', '.join([d.ph] * len(out_cols))}, {batch_id})",
             1,
         )
-        return ChunkWriter(self.cur, d, sql, person_at)
+        return ChunkWriter(self.cur, d, sql, person_at, (table, out_cols, key, batch_id))
+
+    def savepoint(self) -> None:
+        self.cur.execute("SAVEPOINT columnar")
+
+    def rollback_to_savepoint(self) -> None:
+        """Undoes what was written since ``savepoint`` (the transaction goes on)."""
+        self.cur.execute("ROLLBACK TO SAVEPOINT columnar")
 
     def commit_batch(self, batch_id: int, rows: int, loaded: int, rejected: int, fingerprint: str, origin: str) -> None:
         """The batch's counts, the key's fingerprint and the data's origin, then commit."""
