@@ -78,8 +78,7 @@ def read(page: str, release: ReleaseInfo, lang: str) -> Context:
     values."""
     url = store.url()
     release_periods = store.periods(url, release.id)
-    labels = store.labels(url, release.id)
-    names = {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels.itertuples()}
+    names = store.names(url, release.id)
     coverage = store.coverage(url, release.id, release.as_of)
     # a programme with no data at all has nothing to show: it is not offered
     programmes = [c for c in sorted(c for (d, c) in names if d == "programme") if c in coverage.spans]

@@ -1,10 +1,12 @@
 """The one module of the portal that caches: the read-only engine (``st.cache_resource``) and
-everything read from the published store, cached per release id (bounded ``st.cache_data``),
-plus the per-view cache of built blocks. The rest of ``portal.ui`` reads through here."""
+everything read from the published store, cached per release id (bounded: ``shared``, handed
+out without a copy, for what every page view reads; ``st.cache_data`` for the rest), plus the
+per-view cache of built blocks. The rest of ``portal.ui`` reads through here."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -25,6 +27,54 @@ log = logging.getLogger("portal.ui")
 
 class StoreUnavailable(Exception):
     """The published store exists but cannot be read (a corrupt file, a server down)."""
+
+
+class Shared:
+    """A bounded, least-recently-used map of values every session reads and none changes:
+    handed out as they are, not copied. ``st.cache_data`` unpickles a fresh copy of each value
+    on every read, and hashes its arguments with its own hasher: for the 20-30 blocks of a page
+    that was a fifth of a cached page view's server CPU (py-spy on a live server under load)."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = build()  # outside the lock: two sessions may build one view at once, both alike
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+def shared(max_entries: int) -> Callable[[Callable], Callable]:
+    """``st.cache_data`` without the copy, for what is read from a release (immutable under its
+    id) on every page view and never changed by a page: one ``Shared`` per function."""
+
+    def wrap(function: Callable) -> Callable:
+        values = Shared(max_entries)
+        _CACHES.append(values)
+
+        @functools.wraps(function)
+        def read(*args):
+            return values.get(args, lambda: function(*args))
+
+        return read
+
+    return wrap
+
+
+_CACHES: list[Shared] = []
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,7 +117,7 @@ def release(url: str) -> queries.ReleaseInfo | None:
     return found or (skipped[0] if skipped else None)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@shared(max_entries=256)
 def cells(url: str, release_id: str, figures: tuple[str, ...], programme: str, period_keys: tuple[str, ...]):
     frame = queries.cells(
         engine=engine(url), release_id=release_id, figures=figures, programme=programme, periods=period_keys
@@ -78,27 +128,33 @@ def cells(url: str, release_id: str, figures: tuple[str, ...], programme: str, p
     return frame.astype({c: object for c in text})
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def labels(url: str, release_id: str) -> pd.DataFrame:
     return queries.labels(engine=engine(url), release_id=release_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
+def names(url: str, release_id: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """{(dimension, code): (name_zh, name_en)} of the release's labels (the pages' ``ctx.names``)."""
+    return {(r.dimension, r.code): (r.name_zh, r.name_en) for r in labels(url, release_id).itertuples()}
+
+
+@shared(max_entries=16)
 def standards(url: str, release_id: str) -> pd.DataFrame:
     return queries.standards(engine=engine(url), release_id=release_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def periods(url: str, release_id: str) -> list[str]:
     return queries.periods(engine=engine(url), release_id=release_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def coverage(url: str, release_id: str, as_of: dt.date) -> Coverage:
     return queries.programme_coverage(engine=engine(url), release_id=release_id, as_of=as_of)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@shared(max_entries=64)
 def regions(url: str, release_id: str, programme: str) -> list[str]:
     return queries.regions(engine=engine(url), release_id=release_id, programme=programme)
 
@@ -172,35 +228,8 @@ def attempt_log():
     return receipts.AttemptLog(receipts.ATTEMPTS, receipts.WINDOW_S)
 
 
-class Shared:
-    """A bounded, least-recently-used map of values every session reads and none changes:
-    handed out as they are, not copied. ``st.cache_data`` unpickles a fresh copy of each value
-    on every read, and hashes its arguments with its own hasher: for the 20-30 blocks of a page
-    that was a fifth of a cached page view's server CPU (py-spy on a live server under load)."""
-
-    def __init__(self, max_entries: int):
-        self.max_entries = max_entries
-        self._values: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-        value = build()  # outside the lock: two sessions may build one view at once, both alike
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > self.max_entries:
-                self._values.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-
-
 VIEWS = Shared(4096)
+_CACHES.append(VIEWS)
 
 
 def per_view(identity: tuple, build: Callable[[], Any]) -> Any:
@@ -212,5 +241,7 @@ def per_view(identity: tuple, build: Callable[[], Any]) -> Any:
 
 
 def clear() -> None:
-    """Forget every view built (``st.cache_data.clear()`` leaves ``per_view`` as it is)."""
-    VIEWS.clear()
+    """Forget every view built and every release's data read through ``shared``
+    (``st.cache_data.clear()`` leaves them as they are)."""
+    for values in _CACHES:
+        values.clear()
