@@ -18,6 +18,7 @@ import pyarrow as pa
 from portal import cube, figures, periods, scratch
 from portal.facts import DATE_COLUMNS, FACTS, _empty, _register, _typed, load_facts  # noqa: F401
 from portal.figures import DATA_FAMILIES, Breakdown, has_family
+from portal.settings import get_settings
 from portal.vocab import DIMENSIONS
 
 
@@ -59,6 +60,8 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = false")
     # person-level rows spill to the private scratch area, not to ./.tmp or /tmp
     con.execute("SET temp_directory = $path", {"path": str(scratch.spill_folder())})
+    # bounded: past the limit DuckDB spills (its default, 80 % of the machine, took 12.5 GB at 10M rows)
+    con.execute("SET memory_limit = $limit", {"limit": get_settings().publish_memory})
     return con
 
 

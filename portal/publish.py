@@ -9,6 +9,7 @@ one transaction beside the previous ones, so a visitor never sees half a release
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -306,16 +307,18 @@ def _write_receipts(session: Session, gifts: pa.Table, release_id: str, as_of: d
             " FROM receipt_digest ANTI JOIN existing USING (digest) GROUP BY digest ORDER BY digest",
             {"release": release_id},
         )
-        _insert_rows(session, pub.Receipt.__table__, ["digest", "programme", "month", "release_id"], new)
+        chunks = iter(lambda: new.fetchmany(100_000), [])
+        _insert_rows(session, pub.Receipt.__table__, ["digest", "programme", "month", "release_id"], chunks)
     finally:
         con.close()
     return wanted
 
 
-def _insert_rows(session: Session, table, columns: list[str], result, chunk: int = 100_000) -> None:
-    """Insert a DuckDB result's rows, as tuples in chunks, through the session's own connection
-    (same transaction): SQLAlchemy's insert() with a dict per row cost more than the writing.
-    Positional markers as the two stores' drivers take them (sqlite3: ?, psycopg: %s)."""
+def _insert_rows(session: Session, table, columns: list[str], chunks: Iterable[list[tuple]]) -> None:
+    """Insert rows, as tuples a chunk at a time, through the session's own connection (same
+    transaction): SQLAlchemy's insert() with a dict per row cost more than the writing (at
+    scale 1, the ≈ 44,000 cells: 0.4 s as dicts). Positional markers as the two stores'
+    drivers take them (sqlite3: ?, psycopg: %s)."""
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
@@ -324,8 +327,9 @@ def _insert_rows(session: Session, table, columns: list[str], result, chunk: int
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    while rows := result.fetchmany(chunk):
-        connection.exec_driver_sql(sql, rows)
+    for rows in chunks:
+        if rows:
+            connection.exec_driver_sql(sql, rows)
 
 
 def _utc(value) -> dt.datetime:
@@ -346,8 +350,6 @@ def _write_coverage(session: Session, release_id: str, coverage: pd.DataFrame) -
 
 def _write_cells(session: Session, release_id: str, cells: pd.DataFrame) -> None:
     columns = ["figure", "programme", "period", *DIMENSIONS, "value", "status", "reason"]
-    frame = cells[columns].astype(object).where(cells[columns].notna(), None)
-    records = [
-        dict(zip(columns, row, strict=True), release_id=release_id) for row in frame.itertuples(index=False, name=None)
-    ]
-    session.execute(pub.Cell.__table__.insert(), records)
+    frame = cells[columns].astype(object).where(cells[columns].notna(), None).assign(release_id=release_id)
+    rows = list(frame.itertuples(index=False, name=None))
+    _insert_rows(session, pub.Cell.__table__, [*columns, "release_id"], [rows])

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from portal import cube, figures, periods
+from portal import cube, figures, linear_system, periods
 from portal.vocab import DIMENSIONS
 
 TOTAL_DIMS = cube.TOTAL_DIMS
@@ -177,10 +177,11 @@ def linear(report: Report, release: str, cells: pd.DataFrame) -> None:
         if published.all():
             continue
         report.attempts["linear"] += int((~published).sum())
-        found = _solve(f, published, report)
+        relations = _relations(f)
+        found = _solve(f, published, report, relations)
         if not found:
             continue
-        by_design = _solve(f, published & _exempt(f).to_numpy(), None)
+        by_design = _solve(f, published & _exempt(f).to_numpy(), None, relations)
         for key, value in found.items():
             if key in by_design:
                 report.attempts["linear_by_design"] += 1
@@ -207,15 +208,16 @@ def _peel(rows: list[dict]) -> dict[int, float]:
     return solved
 
 
-def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None) -> dict[str, float]:
-    """{cell key: value} of every unknown cell (``~known``) that the relations determine."""
+def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None, relations=None) -> dict[str, float]:
+    """{cell key: value} of every unknown cell (``~known``) that the relations determine
+    (``relations``: ``_relations(f)``, when the caller has them)."""
     withheld = ~known
     found: dict[str, float] = {}
     var_of = np.full(len(f), -1)
     var_of[withheld] = np.arange(withheld.sum())
     values = np.nan_to_num(f["value"].to_numpy(dtype="float64"))
     equations: dict[int, dict] = {}  # parent row -> {"vars": {var: coef}, "b": rhs}
-    for relation, (parts, parents) in enumerate(_relations(f)):
+    for relation, (parts, parents) in enumerate(_relations(f) if relations is None else relations):
         for part, parent in zip(parts, parents, strict=True):
             eq = equations.setdefault((relation, parent), {"vars": {}, "b": 0.0, "parent": parent, "init": False})
             if not eq["init"]:
@@ -256,6 +258,11 @@ def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None) -> dict[st
                 report.attempts["linear_chains_only"] += len(members)
             for v, value in _peel(eqs).items():
                 found[keys[v]] = round(float(value), 6)
+            continue
+        exact = linear_system.solve([(eq["vars"], eq["b"]) for eq in eqs])
+        if exact is not None:
+            for v, value in exact.items():
+                found[keys[v]] = round(value, 6)
             continue
         col = {v: i for i, v in enumerate(members)}
         a = np.zeros((len(eqs), len(members)))

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # the charity that publishes the portal: the author of its board packs (PORTAL_PUBLISHER)
     publisher: str | None = None
     k: int = 10
+    # what publish's DuckDB may hold in memory before it spills to the private scratch area
+    # (PORTAL_PUBLISH_MEMORY, DuckDB's units: "3GB", "500MB"); the process's peak is this plus
+    # the Arrow rows read and the cells (docs/performance.md)
+    publish_memory: str = "3GB"
 
     @property
     def working_store_url(self) -> str:
