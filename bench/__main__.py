@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 GOALS = {
-    "loader_rows_per_s": "≥ 165,000 rows/s, ≤ 3× executemany",
-    "publish_s": "< 60 s at 10M, ≤ 1.5× bare DuckDB",
+    "loader_rows_per_s": "≥ 165,000 rows/s at 1M and 10M rows, ≤ 3× executemany, 10M rate ≥ 0.8× the 1M rate",
+    "publish_s": "< 60 s at scale 330, ≤ 1.3× bare DuckDB, peak RSS ≤ 4 GB; ≤ 3 s at scale 1",
     "page_s": "10M ≤ 1.1× 10k",
 }
 
@@ -186,6 +186,31 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def goal_table(results: list[dict]) -> str:
+    """Issue #16's rows that ``make bench`` measures, each beside its baseline of the same run."""
+    small, large = results[0], results[-1]
+    lines = ["| what | goal | measured | baseline (same run) | ratio |", "|---|---|---:|---:|---:|"]
+    for r in (small, large) if large is not small else (small,):
+        lines.append(
+            f"| loader, donations, scale {r['scale']} ({r['rows']['donations']:,} rows) | ≥ 165,000 rows/s, ≤ 3× "
+            f"| {r['loader_rows_per_s']:,.0f} rows/s | executemany {r['executemany_rows_per_s']:,.0f} rows/s "
+            f"| {r['executemany_rows_per_s'] / r['loader_rows_per_s']:.2f}× |"
+        )
+    lines.append(
+        f"| publish, scale {large['scale']} ({large['raw_rows']:,} rows) | < 60 s, ≤ 1.3× | {large['publish_s']:.1f} s "
+        f"| bare DuckDB {large['duckdb_baseline_s']:.1f} s | {large['publish_s'] / large['duckdb_baseline_s']:.2f}× |"
+    )
+    lines.append(
+        f"| publish peak RSS, scale {large['scale']} | ≤ 4,096 MB | {large['publish_max_rss_mb']:,.0f} MB "
+        f"| load peak {large['load_max_rss_mb']:,.0f} MB | {large['publish_max_rss_mb'] / 4096:.2f}× the goal |"
+    )
+    lines.append(
+        f"| publish, scale {small['scale']} ({small['raw_rows']:,} rows) | ≤ 3 s | {small['publish_s']:.1f} s "
+        f"| bare DuckDB {small['duckdb_baseline_s']:.1f} s | {small['publish_s'] / small['duckdb_baseline_s']:.2f}× |"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="scale 1 and 3 only (CI, under 5 minutes)")
@@ -200,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             print(table(results[-1:]), flush=True)
     print("\n" + table(results))
     print("\n" + page_table(results))
+    print("\n" + goal_table(results))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"{'quick' if args.quick else 'full'}-{stamp}.json"
