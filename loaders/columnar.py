@@ -255,6 +255,7 @@ class ColumnLoad:
         return nf + counted, self.write(fast, good, keep)
 
     def write(self, fast, good: list, keep: np.ndarray) -> int:
+        """Writes the kept rows (donor pseudonyms turned into ``person.id``); returns how many."""
         nf = len(fast.index)
         cols = [
             fast.receipt,
@@ -265,19 +266,25 @@ class ColumnLoad:
             fast.channel,
             fast.platform,
             fast.donor_type,
-            fast.donor,
         ]
         keep_fast = keep[:nf]
+        donor = fast.donor
         if not keep_fast.all():
             mask_list = keep_fast.tolist()
             cols = [None if c is None else list(itertools.compress(c, mask_list)) for c in cols]
+            donor = donor[keep_fast]
         kept_good = [g[1] for g, k in zip(good, keep[nf:].tolist(), strict=True) if k]
-        writer = self.check.writer
-        ids = writer.persons.resolve({p for p in cols[8] if p is not None} | {g[8] for g in kept_good} - {None})
-        cols[8] = list(map(ids.get, cols[8]))
+        used = np.unique(donor[donor >= 0])  # the batch's donors among the rows kept
+        wanted = {fast.donors[i] for i in used.tolist()}
+        wanted.update(g[8] for g in kept_good if g[8] is not None)
+        ids = self.check.writer.persons.resolve(wanted)
+        by_code = np.zeros(len(fast.donors) + 1, dtype=object)  # the last one: no donor (-1)
+        by_code[:-1] = [ids.get(p) for p in fast.donors]
+        by_code[-1] = None
+        cols.append(by_code[donor].tolist())
         cols[4] = itertools.repeat(False, len(cols[0]))
         for g in kept_good:
             if g[8] is not None:
                 g[8] = ids[g[8]]
-        writer.put(Resolved(itertools.chain(zip(*cols, strict=True), kept_good)))
+        self.check.writer.put(Resolved(itertools.chain(zip(*cols, strict=True), kept_good)))
         return len(cols[0]) + len(kept_good)

@@ -47,7 +47,8 @@ class Fast:
     channel: list[str]
     platform: list[str | None]
     donor_type: list[str]
-    donor: list[str | None]  # pseudonym
+    donor: np.ndarray  # per row: the index of its donor's pseudonym in ``donors``, -1 for none
+    donors: list[str]  # the batch's donor pseudonyms
     residue: np.ndarray  # the other non-blank rows: for the row function
 
 
@@ -129,44 +130,43 @@ class DonationColumns:
             channel=[c[0] for c in ch],
             platform=[c[1] for c in ch],
             donor_type=pick(dtypes, i_dt[index]),
-            donor=self.donor_pseudonyms(batch, index, phone),
+            **self.donor_pseudonyms(batch, index, phone),
             residue=residue,
         )
 
     def refund(self, value: Any) -> bool:
         return not is_empty(value) and self.kind("kind", value, default="donation") == "refund"
 
-    def donor_pseudonyms(self, batch: pa.RecordBatch, index: np.ndarray, phone: pa.Array | None) -> list[str | None]:
-        """Each fast row's donor pseudonym (None without a phone), once per distinct donor."""
-        donors: list[str | None] = [None] * len(index)
+    def donor_pseudonyms(self, batch: pa.RecordBatch, index: np.ndarray, phone: pa.Array | None) -> dict[str, Any]:
+        """Each fast row's donor (``donor``: an index into ``donors``, -1 without a phone), each
+        distinct (name, phone) pseudonymised once."""
+        donor = np.full(len(index), -1, dtype=np.int64)
         if phone is None or not len(index):
-            return donors
+            return {"donor": donor, "donors": []}
         phone = phone.take(index)
         with_phone = np.flatnonzero(pc.not_equal(pc.binary_length(phone), 0).to_numpy(zero_copy_only=False))
         if not len(with_phone):
-            return donors
+            return {"donor": donor, "donors": []}
         phones_enc = pc.dictionary_encode(phone.take(with_phone))
         phones = phones_enc.dictionary.to_pylist()
         codes = phones_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         name = self.column(batch, "donor_name")
         names: list[str | None] = [None]
         if name is not None:
-            names_enc = pc.dictionary_encode(name.take(index).take(with_phone))
+            names_enc = pc.dictionary_encode(name.take(index[with_phone]))
             names = names_enc.dictionary.to_pylist()
-            codes = codes + names_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(phones)
+            codes += names_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(phones)
         distinct, inverse = np.unique(codes, return_inverse=True)
-        cache, pseudonym = self.donors, self.ctx.pseudonym
+        cache, pseudonym, n_phones = self.donors, self.ctx.pseudonym, len(phones)
         found: list[str] = []
         for code in distinct.tolist():
-            ni, pi = divmod(code, len(phones))
-            k = (names[ni], phones[pi])
+            k = (names[code // n_phones], phones[code % n_phones])
             p = cache.get(k)
             if p is None:
-                p = pseudonym(name_text(names[ni]) + phones[pi])
+                p = pseudonym(name_text(k[0]) + k[1])
                 if len(cache) >= DONORS_CACHED:
                     cache.clear()
                 cache[k] = p
             found.append(p)
-        for i, p in zip(with_phone.tolist(), pick(found, inverse), strict=True):
-            donors[i] = p
-        return donors
+        donor[with_phone] = inverse
+        return {"donor": donor, "donors": found}

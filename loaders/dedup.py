@@ -34,10 +34,14 @@ class KeyRuns:
     def first_rows(self, hashes: np.ndarray) -> np.ndarray:
         """For each hash, the row where it was first seen, or -1."""
         found = np.full(len(hashes), -1, dtype=np.int64)
+        if not self.runs or not len(hashes):
+            return found
+        order = np.argsort(hashes)
+        ordered = hashes[order]  # searched in order: each search starts where the last ended
         for h, r in self.runs:
-            idx = np.minimum(np.searchsorted(h, hashes), len(h) - 1)
-            hit = h[idx] == hashes
-            found[hit] = r[idx[hit]]
+            idx = np.minimum(np.searchsorted(h, ordered), len(h) - 1)
+            hit = h[idx] == ordered
+            found[order[hit]] = r[idx[hit]]
         return found
 
     def add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
@@ -71,14 +75,14 @@ class Dedup:
             # and a flush drops exactly the rows whose key was flushed before the batch.
             keep = before < 0
             rejected = [(int(i), int(row_nos[i]), int(before[i])) for i in np.flatnonzero(~keep)]
-            start = 0
-            while start < m:
-                room = chunk_size - len(self.chunk)
-                stop = min(m, start + room)
-                self.chunk.update(zip(hashes[start:stop], row_nos[start:stop].tolist(), strict=True))
-                if len(self.chunk) >= chunk_size:
-                    self.flush(collect=False)
-                start = stop
+            head = min(m, chunk_size - len(self.chunk))  # the rows that fill the chunk begun
+            self.chunk.update(zip(hashes[:head], row_nos[:head].tolist(), strict=True))
+            if len(self.chunk) >= chunk_size:
+                self.flush(collect=False)
+            full = head + (m - head) // chunk_size * chunk_size  # then whole chunks at once
+            new = keep[head:full]
+            self.earlier.add(h[head:full][new], row_nos[head:full][new])
+            self.chunk.update(zip(hashes[full:], row_nos[full:].tolist(), strict=True))  # a chunk begun
             return keep, rejected
         return self._one_by_one(hashes, row_nos, before)
 
