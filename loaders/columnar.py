@@ -63,9 +63,10 @@ def plan(spec: KindSpec, table: Table, hmap: HeaderMap, path: Path, file_label: 
     if not ENABLED or spec is not DONATIONS or table.row_label != "col_row":
         return None
     encoding = ARROW_ENCODINGS.get(table.encoding or "")
-    header_row = header_row_of(spec, table, file_label, lang)
-    if encoding is None or header_row is None:
+    header = header_of(spec, table, file_label, lang)
+    if encoding is None or header is None:
         return None
+    header_row, header_cells = header
     with open(path, "rb") as f:
         lines = [f.readline() for _ in range(header_row)]
     if not lines[-1].endswith(b"\n"):
@@ -81,23 +82,24 @@ def plan(spec: KindSpec, table: Table, hmap: HeaderMap, path: Path, file_label: 
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         return None
-    if len(records) != header_row or records[-1] != table.header or len(text.splitlines()) != header_row:
+    if len(records) != header_row or records[-1] != header_cells or len(text.splitlines()) != header_row:
         return None  # a quoted line break or a lone CR above the data: lines are not records
     offset = sum(len(line) for line in lines)
     quotes = scan(path, offset)
     if quotes is None:
         return None
-    return Plan(path, offset, header_row + 1, len(table.header), delimiter, encoding, quotes)
+    return Plan(path, offset, header_row + 1, len(header_cells), delimiter, encoding, quotes)
 
 
-def header_row_of(spec: KindSpec, table: Table, file_label: str, lang: str) -> int | None:
-    """The row number of the header the row path chose (``choose_header``: the first usable)."""
+def header_of(spec: KindSpec, table: Table, file_label: str, lang: str) -> tuple[int, list] | None:
+    """The row number and cells of the header the row path chose (``choose_header``: the first
+    usable of the first rows)."""
     for n, cells in table.head:
         try:
             map_header(spec, cells, file_label, lang)
         except UnusableFile:
             continue
-        return n
+        return n, cells
     return None
 
 
