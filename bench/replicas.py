@@ -1,6 +1,7 @@
 """N portal replicas behind nginx on loopback, and the load test through them.
 
     python -m bench.replicas --store data/portal.db --replicas 1,2 --sessions 10,50,200
+    python -m bench.replicas ... --baseline /tmp/before   # another checkout, measured in turn
 
 Each replica reads its own copy of the immutable published SQLite file (the plain recipe in
 deploy/README.md). Everything listens on 127.0.0.1 and is stopped at the end."""
@@ -45,9 +46,7 @@ def wait_healthy(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def one_portal(
-    store_url: str, timeout: float = 90.0, *, root: Path = ROOT
-) -> Iterator[tuple[str, subprocess.Popen]]:
+def one_portal(store_url: str, timeout: float = 90.0, *, root: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
     """One portal (``python -m portal.serve``) on ``store_url`` at a free loopback port, healthy;
     yields (its base URL, its process) and stops it after. ``root``: the checkout whose code it
     runs (another worktree, for a baseline measured in the same run)."""
@@ -139,6 +138,32 @@ def cluster(
                         p.wait(timeout=10)
 
 
+def measure(store: Path, replicas: int, sessions: list[int], views: int, timeout: float, root: Path) -> list[dict]:
+    """One cluster of ``replicas`` running the code of ``root``, warmed, then each session count."""
+    rows = []
+    with cluster(store, replicas, root=root) as (url, pids):
+        # warm every replica: each page × query combination, n times over (routing is random)
+        warm = len(loadtest.PAGES) * len(loadtest.QUERIES) * replicas
+        asyncio.run(loadtest.run(url, warm, 1, timeout, []))
+        for n in sessions:
+            rows.append({"replicas": replicas, **asyncio.run(loadtest.run(url, n, views, timeout, pids)).row()})
+            print(loadtest.table(rows[-1:]), flush=True)
+    return rows
+
+
+def ratios(rows: list[dict], baseline: list[dict]) -> str:
+    lines = [
+        "| replicas | sessions | p50 ratio | p95 ratio | server CPU s / view ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for now, then in zip(rows, baseline, strict=True):
+        lines.append(
+            f"| {now['replicas']} | {now['sessions']} | {now['p50_s'] / then['p50_s']:.2f}× "
+            f"| {now['p95_s'] / then['p95_s']:.2f}× | {now['cpu_s_per_view'] / then['cpu_s_per_view']:.2f}× |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.replicas")
     parser.add_argument("--store", default=str(ROOT / "data" / "portal.db"))
@@ -146,17 +171,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", default="10,50,200")
     parser.add_argument("--views", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout (git worktree): measured too, in turn, with ratios"
+    )
     args = parser.parse_args(argv)
-    rows = []
+    sessions = [int(s) for s in args.sessions.split(",")]
+    rows, before = [], []
     for n in (int(r) for r in args.replicas.split(",")):
-        with cluster(Path(args.store), n) as (url, pids):
-            # warm every replica: each page × query combination, n times over (routing is random)
-            asyncio.run(loadtest.run(url, len(loadtest.PAGES) * len(loadtest.QUERIES) * n, 1, args.timeout, []))
-            for sessions in (int(s) for s in args.sessions.split(",")):
-                row = asyncio.run(loadtest.run(url, sessions, args.views, args.timeout, pids)).row()
-                rows.append({"replicas": n, **row})
-                print(loadtest.table(rows[-1:]), flush=True)
-    print("\n" + loadtest.table(rows))
+        if args.baseline:  # each replica count: the baseline, then this checkout, on the same machine load
+            print(f"baseline ({args.baseline}):", flush=True)
+            before += measure(Path(args.store), n, sessions, args.views, args.timeout, args.baseline.resolve())
+            print("this checkout:", flush=True)
+        rows += measure(Path(args.store), n, sessions, args.views, args.timeout, ROOT)
+    if args.baseline:
+        print(f"\nbaseline ({args.baseline}):\n" + loadtest.table(before))
+        print("\nthis checkout:\n" + loadtest.table(rows))
+        print("\nthis checkout ÷ baseline:\n" + ratios(rows, before))
+    else:
+        print("\n" + loadtest.table(rows))
     return 0
 
 

@@ -62,5 +62,4 @@ if ui.coverage_notes(FIGURES):
         # one legend for the two markers a cell may hold
         st.table(table, border="horizontal")
         st.caption(t("stage.region_table_note", ctx.lang, withheld=t("cell.status_withheld", ctx.lang), k=ctx.k))
-        with ui.downloads_menu("stage_region"):
-            ui.downloads_only(cross, key="stage_region")
+        ui.downloads_menu("stage_region", lambda: ui.downloads_only(cross, key="stage_region"))

@@ -69,6 +69,16 @@ def elements(at: AppTest, kind: str) -> list:
     return found
 
 
+def open_downloads(at: AppTest) -> int:
+    """Open every downloads control of the page, as a visitor's click does (each draws its
+    buttons only while open: ``ui.files.downloads_menu``), and run the page again; how many."""
+    keys = [e.proto.id.split("-", 2)[-1] for e in elements(at, "expander") if "-downloads_" in e.proto.id]
+    for key in keys:
+        at.session_state[key] = True
+    at.run()
+    return len(keys)
+
+
 def chart_frames(at: AppTest) -> list[pd.DataFrame]:
     frames = []
     for chart in elements(at, "vega_lite_chart"):
@@ -189,10 +199,15 @@ def test_page_shows_the_store(use_store, page, lang, filters):
         rows += assert_chart_is_store(data, use_store, index, store_frame)
         assert_trends_complete(data, store_frame, periods.period_type(filters["period"]))
     assert rows > 0
-    # each chart has its table twin and downloads; a click on a download must not rerun the
-    # page, or the rerun can replace the file the click is fetching
+    # each chart has its table twin and downloads, whose buttons are drawn once the control is
+    # opened; a click on a download must not rerun the page, or the rerun can replace the file
+    # the click is fetching
+    assert not elements(at, "download_button")
+    menus = open_downloads(at)
+    assert not at.exception, [e.value for e in at.exception]
     buttons = elements(at, "download_button")
     assert len(buttons) >= 2 * len(elements(at, "vega_lite_chart")) - 8
+    assert len(buttons) >= 2 * menus > 0
     assert all(button.proto.ignore_rerun for button in buttons)
 
 

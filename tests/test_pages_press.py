@@ -17,7 +17,7 @@ from portal.i18n import LANGS, t
 from portal.models.published import Receipt
 from portal.settings import get_settings
 from tests.page_fixtures import PROGRAMMES, build
-from tests.test_pages import elements, open_page
+from tests.test_pages import elements, open_downloads, open_page
 
 GIFTS = [("NO-2023-000101", 20000), ("NO-2023-000102", 8850), ("ＮＯ-2023-000103", 1)]  # (receipt no, fen)
 
@@ -160,6 +160,7 @@ def test_board_headlines_are_store_cells(use_press, lang, programme):
     deltas = [m.proto for m in at.metric if m.proto.delta]
     assert deltas and all(d.delta_description == since for d in deltas)
     assert elements(at, "vega_lite_chart")
+    assert open_downloads(at)  # each chart's downloads draw their buttons once opened
     labels = {b.proto.label for b in elements(at, "download_button")}
     assert t("board.pack_button", lang) in labels
     assert {t("download.png", lang), t("download.svg", lang)} <= labels

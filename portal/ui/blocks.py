@@ -162,11 +162,14 @@ def show(drawn: Drawn | str | None, *, key: str, heading: str | None = None, tit
     # full-width buttons under every chart made the funds page 4,967 px tall at 390 px)
     with st.container(horizontal=True, gap="small", vertical_alignment="top"):
         _table_twin(drawn)
-        with downloads_menu(key):
-            downloads_only(drawn.view, key=key)
-            chart_exports(drawn.spec, key=key, title=drawn.title)
-            if drawn.embed:
-                _embed_code(drawn)
+        downloads_menu(key, lambda: _downloads(drawn, key))
+
+
+def _downloads(drawn: Drawn, key: str) -> None:
+    downloads_only(drawn.view, key=key)
+    chart_exports(drawn.spec, key=key, title=drawn.title)
+    if drawn.embed:
+        _embed_code(drawn)
 
 
 def _embed_code(drawn: Drawn) -> None:

@@ -57,12 +57,23 @@ def download(where, label: str, build, *, file_name: str, mime: str, key: str, *
     where.download_button(label, data=build, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
 
 
-def downloads_menu(key: str):
+def downloads_menu(key: str, draw: Callable[[], None]) -> None:
     """The one control that holds a view's downloads (CSV, Excel, PNG, SVG): an expander, so
-    its buttons follow it in the Tab order (a popover's body sits at the document's end)."""
-    return st.expander(
-        t("chart.downloads", context().lang), icon=":material/download:", key=f"downloads_{key}", width=DOWNLOADS_PX
+    its buttons follow it in the Tab order (a popover's body sits at the document's end).
+    ``draw`` puts the buttons in, only while it is open: opening it runs the page again
+    (``on_change="rerun"``) with them. Drawn closed on every view, a page's 20-30 buttons (each
+    a widget, a deferred file registered with Streamlit's media file manager and a message)
+    were a third of its elements and of its server CPU under load (docs/performance.md)."""
+    menu = st.expander(
+        t("chart.downloads", context().lang),
+        icon=":material/download:",
+        key=f"downloads_{key}",
+        width=DOWNLOADS_PX,
+        on_change="rerun",
     )
+    if menu.open:
+        with menu:
+            draw()
 
 
 def downloads_only(view: pd.DataFrame, *, key: str) -> None:
