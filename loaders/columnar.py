@@ -228,6 +228,7 @@ class ColumnLoad:
         return good, rejected, counted
 
     def one_batch(self, batch, first_row: int) -> tuple[int, int]:
+        self.columns.donors.forget_if_full()
         fast = self.columns.split(batch)
         good, rejected, counted = self.residue(batch, fast.residue, first_row)
         nf = len(fast.index)
@@ -276,14 +277,17 @@ class ColumnLoad:
             cols = [None if c is None else list(itertools.compress(c, mask_list)) for c in cols]
             donor = donor[keep_fast]
         kept_good = [g[1] for g, k in zip(good, keep[nf:].tolist(), strict=True) if k]
-        used = np.unique(donor[donor >= 0])  # the batch's donors among the rows kept
-        wanted = {fast.donors[i] for i in used.tolist()}
+        donors = self.columns.donors
+        used = np.unique(donor[donor >= 0])
+        unknown = used[donors.ids[used] < 0]  # donors of kept rows without a person.id yet
+        wanted = {donors.pseudonyms[i] for i in unknown.tolist()}
         wanted.update(g[8] for g in kept_good if g[8] is not None)
-        ids = self.check.writer.persons.resolve(wanted)
-        by_code = np.zeros(len(fast.donors) + 1, dtype=object)  # the last one: no donor (-1)
-        by_code[:-1] = [ids.get(p) for p in fast.donors]
-        by_code[-1] = None
-        cols.append(by_code[donor].tolist())
+        ids = self.check.writer.persons.resolve(wanted) if wanted else {}
+        donors.ids[unknown] = [ids[donors.pseudonyms[i]] for i in unknown.tolist()]
+        person = np.full(len(donor), None, dtype=object)
+        has = donor >= 0
+        person[has] = donors.ids[donor[has]]  # Python ints in an object array
+        cols.append(person.tolist())
         cols[4] = itertools.repeat(False, len(cols[0]))
         for g in kept_good:
             if g[8] is not None:

@@ -31,7 +31,7 @@ from loaders.personal import name_text
 RECEIPT = r"^[!-~]{5,64}$"  # stripped, ASCII, longer than an empty token: used as written
 AMOUNT = r"^[0-9]{1,13}(\.[0-9]{2})?$"
 PHONE = r"^[0-9]{11}$"
-DONORS_CACHED = 500_000  # (name, phone) -> pseudonym across batches, cleared when full
+DONORS_CACHED = 500_000  # donors known across batches (~100 bytes each), forgotten when more
 
 
 @dataclass
@@ -47,8 +47,7 @@ class Fast:
     channel: list[str]
     platform: list[str | None]
     donor_type: list[str]
-    donor: np.ndarray  # per row: the index of its donor's pseudonym in ``donors``, -1 for none
-    donors: list[str]  # the batch's donor pseudonyms
+    donor: np.ndarray  # per row: its donor's index in ``Donors``, -1 for none
     residue: np.ndarray  # the other non-blank rows: for the row function
 
 
@@ -84,7 +83,7 @@ class DonationColumns:
         self.pos = hmap.positions
         self.width = hmap.width
         self.channel, self.donor_type, self.kind = ctx.vocabs("channel", "donor_type", "donation_kind")
-        self.donors: dict[tuple[str | None, str], str] = {}
+        self.donors = Donors()
 
     def column(self, batch: pa.RecordBatch, name: str) -> pa.Array | None:
         at = self.pos[name]
@@ -130,43 +129,64 @@ class DonationColumns:
             channel=[c[0] for c in ch],
             platform=[c[1] for c in ch],
             donor_type=pick(dtypes, i_dt[index]),
-            **self.donor_pseudonyms(batch, index, phone),
+            donor=self.donor_pseudonyms(batch, index, phone),
             residue=residue,
         )
 
     def refund(self, value: Any) -> bool:
         return not is_empty(value) and self.kind("kind", value, default="donation") == "refund"
 
-    def donor_pseudonyms(self, batch: pa.RecordBatch, index: np.ndarray, phone: pa.Array | None) -> dict[str, Any]:
-        """Each fast row's donor (``donor``: an index into ``donors``, -1 without a phone), each
-        distinct (name, phone) pseudonymised once."""
+    def donor_pseudonyms(self, batch: pa.RecordBatch, index: np.ndarray, phone: pa.Array | None) -> np.ndarray:
+        """Each fast row's donor as an index into ``self.donors`` (-1 without a phone); a donor
+        (name, phone) not met before is pseudonymised here, once."""
         donor = np.full(len(index), -1, dtype=np.int64)
         if phone is None or not len(index):
-            return {"donor": donor, "donors": []}
+            return donor
         phone = phone.take(index)
         with_phone = np.flatnonzero(pc.not_equal(pc.binary_length(phone), 0).to_numpy(zero_copy_only=False))
         if not len(with_phone):
-            return {"donor": donor, "donors": []}
+            return donor
         phones_enc = pc.dictionary_encode(phone.take(with_phone))
-        phones = phones_enc.dictionary.to_pylist()
+        phones = phones_enc.dictionary
         codes = phones_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         name = self.column(batch, "donor_name")
-        names: list[str | None] = [None]
-        if name is not None:
+        if name is None:
+            names = pa.array([""])
+        else:
             names_enc = pc.dictionary_encode(name.take(index[with_phone]))
-            names = names_enc.dictionary.to_pylist()
+            names = names_enc.dictionary
             codes += names_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(phones)
         distinct, inverse = np.unique(codes, return_inverse=True)
-        cache, pseudonym, n_phones = self.donors, self.ctx.pseudonym, len(phones)
-        found: list[str] = []
-        for code in distinct.tolist():
-            k = (names[code // n_phones], phones[code % n_phones])
-            p = cache.get(k)
-            if p is None:
-                p = pseudonym(name_text(k[0]) + k[1])
-                if len(cache) >= DONORS_CACHED:
-                    cache.clear()
-                cache[k] = p
-            found.append(p)
-        donor[with_phone] = inverse
-        return {"donor": donor, "donors": found}
+        name_of, phone_of = names.take(distinct // len(phones)), phones.take(distinct % len(phones))
+        donor[with_phone] = self.donors.find(name_of, phone_of, self.ctx.pseudonym)[inverse]
+        return donor
+
+
+class Donors:
+    """The donors (name cell, phone) met in the file so far, with their pseudonym and, once
+    written, their ``person.id``; looked up a batch at a time (a hash join in Arrow), so a
+    donor is pseudonymised once however often they gave. Forgotten when ``DONORS_CACHED``."""
+
+    def __init__(self) -> None:
+        self.keys = pa.array([], pa.string())
+        self.pseudonyms: list[str] = []
+        self.ids = np.empty(0, dtype=np.int64)  # -1: not written yet
+
+    def forget_if_full(self) -> None:
+        if len(self.pseudonyms) > DONORS_CACHED:
+            self.__init__()
+
+    def find(self, names: pa.Array, phones: pa.Array, pseudonym: Callable[[str], str]) -> np.ndarray:
+        """The index of each distinct (name, phone), new ones added. A phone here is 11 digits, so
+        name + separator + phone is one key per pair."""
+        keys = pc.binary_join_element_wise(names, phones, "\x1f")
+        at = pc.index_in(keys, value_set=self.keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        new = np.flatnonzero(at < 0)
+        if len(new):
+            new_names = names.take(new).to_pylist()
+            new_phones = phones.take(new).to_pylist()
+            self.pseudonyms.extend(pseudonym(name_text(n) + p) for n, p in zip(new_names, new_phones, strict=True))
+            at[new] = np.arange(len(self.keys), len(self.keys) + len(new))
+            self.keys = pa.concat_arrays([self.keys, keys.take(new)])
+            self.ids = np.concatenate([self.ids, np.full(len(new), -1, dtype=np.int64)])
+        return at
