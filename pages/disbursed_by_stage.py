@@ -25,7 +25,7 @@ if ui.coverage_notes(FIGURES):
             frame, "children_served", "stage", key="stage_children", title=t("stage.children", ctx.lang), where=where
         )
 
-    avg = charts.select(frame, "average_per_child", ctx.period, by=("stage",))
+    avg = ui.per_view("stage_average", lambda: charts.select(frame, "average_per_child", ctx.period, by=("stage",)))
     ui.chart_block(
         lambda: charts.stage_average(
             avg,
@@ -42,11 +42,11 @@ if ui.coverage_notes(FIGURES):
         heading=t("stage.average", ctx.lang),
     )
 
-    st.header(t("stage.region_table", ctx.lang))
-    cross = charts.select(frame, "funds_disbursed", ctx.period, by=("region", "stage"))
-    if cross.empty:
-        st.info(t("notice.no_data_view", ctx.lang))
-    else:
+    def region_table() -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The stage × county cells and their table of texts (None: no cell), once per view."""
+        cross = charts.select(frame, "funds_disbursed", ctx.period, by=("region", "stage"))
+        if cross.empty:
+            return cross, None
         cross = cross.assign(
             text=[
                 formatting.cell("funds_disbursed", v, s, ctx.lang, ctx.k, reason=r)
@@ -57,6 +57,13 @@ if ui.coverage_notes(FIGURES):
         table = cross.pivot(index="region", columns="stage", values="text").reindex(columns=stages).fillna("—")
         table.index = pd.Index([ctx.region_name(c) for c in table.index], name=charts.vocab_name("region", ctx.lang))
         table.columns = [vocabulary("stage").label(s, ctx.lang) for s in table.columns]
+        return cross, table
+
+    st.header(t("stage.region_table", ctx.lang))
+    cross, table = ui.per_view("stage_region", region_table)
+    if table is None:
+        st.info(t("notice.no_data_view", ctx.lang))
+    else:
         # an HTML table: every row shown (no scroll inside it), the county column kept in place
         # when the stages scroll sideways on a phone (ui.style.PAGE_CSS), text a screen reader reads;
         # one legend for the two markers a cell may hold

@@ -19,14 +19,19 @@ if ui.coverage_notes(FIGURES[:3]):
     # over time: raised beside disbursed where the programme pays out (that chart holds the
     # raised trend too: one chart, not two, on a phone), else raised alone
     if ctx.has("funds_disbursed"):
-        view = charts.over_time(frame, "funds_raised", keys)
-        view = pd.concat([view, charts.over_time(frame, "funds_disbursed", keys)], ignore_index=True)
+
+        def pair() -> tuple[pd.DataFrame, str]:
+            pair = [charts.over_time(frame, f, keys) for f in ("funds_raised", "funds_disbursed")]
+            view = pd.concat(pair, ignore_index=True)
+            names = " / ".join(dict.fromkeys(charts.annotate(view, None, ctx.lang, ctx.k)["figure_name"]))
+            return view, t("chart.description_pair", ctx.lang, programme=ctx.programme_name(), figures=names)
+
+        view, caption = ui.per_view("raised_vs_disbursed", pair)  # once per view, not on every run
         ui.chart_block(
             lambda: charts.grouped(view, ctx.lang, ctx.k, title=t("funds.raised_vs_disbursed", ctx.lang)),
             view,
             key="raised_vs_disbursed",
-            caption=t("chart.description_pair", ctx.lang, programme=ctx.programme_name(),
-                      figures=" / ".join(dict.fromkeys(charts.annotate(view, None, ctx.lang, ctx.k)["figure_name"]))),
+            caption=caption,
             dimension=None,
             heading=t("funds.raised_vs_disbursed", ctx.lang),
             embed=ui.embed_address(["funds_raised", "funds_disbursed"], chart="grouped"),

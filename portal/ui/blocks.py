@@ -4,6 +4,7 @@ view (``store.per_view``) and drawn from then on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,12 @@ from portal.i18n import join, t
 from portal.ui import store
 from portal.ui.files import base_url, chart_exports, downloads_menu, downloads_only
 from portal.ui.state import comparable_previous, context, markdown_text, present, trend_periods
+
+
+def per_view(key: str, build: Callable[[], Any]) -> Any:
+    """What ``build`` returns for this view, built once (``store.per_view``): a page's own
+    views, tables and captions, which it would otherwise compute again on every run."""
+    return store.per_view(context().identity("page", key), build)
 
 
 def headline_row(frame: pd.DataFrame, figures: tuple[str, ...], *, where: dict | None = None) -> None:

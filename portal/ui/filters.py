@@ -13,7 +13,7 @@ from portal.coverage import Coverage
 from portal.i18n import LANGS, all_label, t
 from portal.queries import ReleaseInfo
 from portal.ui import store
-from portal.ui.state import Context, markdown_text
+from portal.ui.state import Context, markdown_text, period_words
 
 FILTERS_PX = 360  # the filters' control: "筛选：全部项目 · 2023年第4季度" on one line, on a phone too
 # this run's top bar (a script run is one thread): the filters' place, drawn by ``language``
@@ -116,7 +116,7 @@ def read(page: str, release: ReleaseInfo, lang: str) -> Context:
     view = " · ".join(
         (
             charts.label("programme", now, lang, names),
-            formatting.period(st.session_state["w_period"], lang),
+            period_words(st.session_state["w_period"], lang),
         )
     )
     # an expander, not a popover: a popover's body sits at the end of the document, so Tab
@@ -137,9 +137,7 @@ def read(page: str, release: ReleaseInfo, lang: str) -> Context:
         key="w_ptype",
     )
     if ptype != "all":
-        side.selectbox(
-            t("filter.period", lang), options, format_func=lambda p: formatting.period(p, lang), key="w_period"
-        )
+        side.selectbox(t("filter.period", lang), options, format_func=lambda p: period_words(p, lang), key="w_period")
     programme = st.session_state["w_programme"]
     region = None
     region_codes = store.regions(url, release.id, programme) if page in params.REGION_PAGES else []

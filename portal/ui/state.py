@@ -3,6 +3,7 @@ for the page by ``chrome``, and the published data a page reads for it."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -36,7 +37,7 @@ class Context(ProgrammeView):
         return charts.label("programme", self.programme, self.lang, self.names)
 
     def period_name(self, key: str | None = None) -> str:
-        return formatting.period(key or self.period, self.lang)
+        return period_words(key or self.period, self.lang)
 
     def region_name(self, code: str | None = None) -> str:
         return charts.label("region", code or self.region, self.lang, self.names)
@@ -53,6 +54,13 @@ class Context(ProgrammeView):
         release = self.release
         return (store.url(), release.id, release.created_at, self.page, self.programme, self.ptype, self.period,
                 self.region, self.lang, *block)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def period_words(key: str, lang: str) -> str:
+    """``formatting.period`` of a period key, remembered: the filters name every period they
+    offer on every run (a month's name goes through Babel)."""
+    return formatting.period(key, lang)
 
 
 def context() -> Context:
