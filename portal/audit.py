@@ -132,11 +132,12 @@ def additives(units: Units, unit_of_cell: np.ndarray, cells: pd.DataFrame, true_
     return [_Additive(f, units, unit_of_cell, cells, true_values) for f in sorted(found)]
 
 
-def run_audit(cells: pd.DataFrame, true_values: pd.Series, *, k: int) -> None:
-    """Fail (AuditFailure naming the cell) if a withheld cell can be pinned down."""
+def run_audit(cells: pd.DataFrame, true_values: pd.Series, *, k: int, units: Units | None = None) -> None:
+    """Fail (AuditFailure naming the cell) if a withheld cell can be pinned down (``units``:
+    the units of these cells' rows, built before suppression, when the caller has them)."""
     withheld_cells = cells["status"].to_numpy() == "withheld"
     if withheld_cells.any():
-        units = Units(cells)
+        units = Units(cells) if units is None else units.again(cells)
         unit_of_cell = units.of_cells()
         n = len(units)
         in_unit = unit_of_cell >= 0

@@ -208,6 +208,29 @@ def _peel(rows: list[dict]) -> dict[int, float]:
     return solved
 
 
+def _equations(
+    parts: np.ndarray, parents: np.ndarray, withheld: np.ndarray, var_of: np.ndarray, values: np.ndarray
+) -> list[dict]:
+    """One relation's equations "total − Σ parts = 0" with an unknown in them, as {"vars":
+    {unknown: coefficient}, "b": the known side}: the totals in the order they first appear."""
+    totals, first, of_part = np.unique(parents, return_index=True, return_inverse=True)
+    known_parts = np.bincount(of_part, weights=np.where(withheld[parts], 0.0, values[parts]), minlength=len(totals))
+    b = np.where(withheld[totals], 0.0, values[totals]) - known_parts
+    unknown_parts = withheld[parts]
+    order = np.argsort(of_part[unknown_parts], kind="stable")
+    unknown_of = np.split(
+        var_of[parts][unknown_parts][order], np.cumsum(np.bincount(of_part[unknown_parts], minlength=len(totals)))[:-1]
+    )
+    rows = []
+    for t in np.argsort(first, kind="stable"):
+        coefficients = dict.fromkeys(unknown_of[t].tolist(), 1.0)
+        if withheld[totals[t]]:
+            coefficients[int(var_of[totals[t]])] = -1.0
+        if coefficients:
+            rows.append({"vars": coefficients, "b": float(b[t])})
+    return rows
+
+
 def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None, relations=None) -> dict[str, float]:
     """{cell key: value} of every unknown cell (``~known``) that the relations determine
     (``relations``: ``_relations(f)``, when the caller has them)."""
@@ -216,21 +239,9 @@ def _solve(f: pd.DataFrame, known: np.ndarray, report: Report | None, relations=
     var_of = np.full(len(f), -1)
     var_of[withheld] = np.arange(withheld.sum())
     values = np.nan_to_num(f["value"].to_numpy(dtype="float64"))
-    equations: dict[int, dict] = {}  # parent row -> {"vars": {var: coef}, "b": rhs}
-    for relation, (parts, parents) in enumerate(_relations(f) if relations is None else relations):
-        for part, parent in zip(parts, parents, strict=True):
-            eq = equations.setdefault((relation, parent), {"vars": {}, "b": 0.0, "parent": parent, "init": False})
-            if not eq["init"]:
-                eq["init"] = True
-                if withheld[parent]:
-                    eq["vars"][var_of[parent]] = eq["vars"].get(var_of[parent], 0.0) - 1.0
-                else:
-                    eq["b"] += values[parent]
-            if withheld[part]:
-                eq["vars"][var_of[part]] = eq["vars"].get(var_of[part], 0.0) + 1.0
-            else:
-                eq["b"] -= values[part]
-    rows = [eq for eq in equations.values() if eq["vars"]]
+    rows = []
+    for parts, parents in _relations(f) if relations is None else relations:
+        rows += _equations(parts, parents, withheld, var_of, values)
     n = int(withheld.sum())
     # connected components of unknowns
     parent_of = list(range(n))
@@ -323,17 +334,17 @@ def _running(report: Report, release: str, cells: pd.DataFrame, pair: cube.Runni
     status = totals.pivot_table(index=["programme", "period"], columns="figure", values="status", aggfunc="first")
     if not {a, b, diff, rate} <= set(table.columns):
         return
+    values, states = table.to_dict("index"), status.to_dict("index")  # (programme, period) -> {figure: …}
     for programme, period in table.index:
-        if period == periods.ALL or status.loc[(programme, period)][[a, b]].eq("published").all():
+        if period == periods.ALL or (states[(programme, period)][a] == states[(programme, period)][b] == "published"):
             continue
         report.attempts["linked"] += 1
         before = periods.previous(period)
-        if (programme, before) not in table.index:
+        if (programme, before) not in values:
             continue
 
         def to_date(programme, p):
-            s = status.loc[(programme, p)]
-            r = table.loc[(programme, p)]
+            s, r = states[(programme, p)], values[(programme, p)]
             share = r[rate] * scale[rate]  # b ÷ a, exactly
             if s[diff] != "published" or s[rate] != "published" or share == 1:
                 return None
@@ -343,7 +354,7 @@ def _running(report: Report, release: str, cells: pd.DataFrame, pair: cube.Runni
         now, prev = to_date(programme, period), to_date(programme, before)
         if now is None or prev is None:
             continue
-        s = status.loc[(programme, period)]
+        s = states[(programme, period)]
         if s[a] != "published":
             report.add("linked", release, f"{a}#{programme}#{period}#{TOTAL_DIMS}", now[0] - prev[0])
         if s[b] != "published":

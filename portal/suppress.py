@@ -205,8 +205,8 @@ def apply(
     true_values = cells["value"].copy()
     cells.loc[cells["status"] == "withheld", "value"] = np.nan
     if enabled and audit:
-        cells = _harden(cells, true_values, k)
-        run_audit(cells, true_values, k=k)
+        cells = _harden(cells, true_values, k, units)
+        run_audit(cells, true_values, k=k, units=units)
     return cells
 
 
@@ -220,7 +220,7 @@ def _secret(cells: pd.DataFrame, true_values: pd.Series) -> pd.Series:
     return own & ~((cells["reason"] == "geography") & (true_values.reindex(cells.index) == 0))
 
 
-def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int) -> pd.DataFrame:
+def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int, first: Units) -> pd.DataFrame:
     """Attack the candidate release as the red team does (every relation of every additive
     figure as one linear system, and the linked figures); where a cell withheld for its own
     sake can be solved for, withhold more of its relations' parts (the smallest published
@@ -238,7 +238,7 @@ def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int) -> pd.DataFrame
         rows = keyed.index[(keyed["key"].isin(found) & _secret(keyed, true_values)).to_numpy()]
         if not len(rows):
             return cells
-        units = Units(cells)
+        units = first.again(cells)
         unit_of_cell = units.of_cells()
         withheld = np.zeros(len(units), dtype=bool)
         in_unit = unit_of_cell >= 0

@@ -6,6 +6,8 @@ unit comes from the registry; how units relate (total = Σ parts) from ``portal.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 
@@ -63,8 +65,21 @@ class Units:
                 **{d: "first" for d in DIMENSIONS},
             }
         )
-        # units without a people count of their own (funds raised) are sized by the count
-        # figure the registry names (the number of gifts behind them)
+        self.frame = frame.sort_index().reset_index()  # deterministic whatever the row order
+        self.index = pd.Index(self.frame["key"])
+        self._own_people = self.frame["people"].to_numpy(dtype="float64")
+        self._dims = dims
+        self._size_people(cells)
+        # headlines (no breakdown, any period, a programme or all): never withheld, never a candidate
+        self.exempt = self.frame["exempt"].to_numpy(dtype=bool)
+        flows = {g for g in self.frame["group"].unique() if group_is_flow(g)}
+        # periods: only where a period's value is the sum of its sub-periods' (flows of sums)
+        self.parents = cube.parents(self.frame, head=self.frame["group"], period_rows=self.frame["group"].isin(flows))
+
+    def _size_people(self, cells: pd.DataFrame) -> None:
+        """Units without a people count of their own (funds raised) are sized by the count figure
+        the registry names (the number of gifts behind them), as ``cells`` give it now."""
+        people = pd.Series(self._own_people, index=self.index)
         for figure in figures.FIGURES:
             if figure.sized_by and group_of(figure.key):
                 size = cells["figure"] == figure.sized_by
@@ -74,19 +89,21 @@ class Units:
                         pd.Series(group_of(figure.key), index=cells.index[size]),
                         cells.loc[size, "programme"],
                         cells.loc[size, "period"],
-                        dims[size],
+                        self._dims[size],
                     ).to_numpy(),
                 )
-                missing = frame["people"].isna() & (frame["group"] == group_of(figure.key))
-                frame.loc[missing, "people"] = sizes.reindex(frame.index[missing]).to_numpy()
-        self.frame = frame.sort_index().reset_index()  # deterministic whatever the row order
-        self.index = pd.Index(self.frame["key"])
-        self.people = self.frame["people"].fillna(0).to_numpy(dtype="float64")
-        # headlines (no breakdown, any period, a programme or all): never withheld, never a candidate
-        self.exempt = self.frame["exempt"].to_numpy(dtype=bool)
-        flows = {g for g in self.frame["group"].unique() if group_is_flow(g)}
-        # periods: only where a period's value is the sum of its sub-periods' (flows of sums)
-        self.parents = cube.parents(self.frame, head=self.frame["group"], period_rows=self.frame["group"].isin(flows))
+                missing = people.isna().to_numpy() & (self.frame["group"] == group_of(figure.key)).to_numpy()
+                people[missing] = sizes.reindex(self.index[missing]).to_numpy()
+        self.frame["people"] = people.to_numpy()
+        self.people = people.fillna(0).to_numpy(dtype="float64")
+
+    def again(self, cells: pd.DataFrame) -> Units:
+        """These units over the same ``cells`` as they are now (a round of suppression later):
+        the keys and relations stay, the sizes read from count figures are read again."""
+        units = copy.copy(self)
+        units.frame = self.frame.copy()
+        units._size_people(cells)
+        return units
 
     def __len__(self) -> int:
         return len(self.frame)
