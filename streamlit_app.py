@@ -25,16 +25,19 @@ PAGES = (
 default = globals().get("PORTAL_DEFAULT_PAGE", PAGES[0][0])
 lang = ui.language()
 st.set_page_config(page_title=t("app.title", lang), page_icon=":material/volunteer_activism:", layout="wide")
-pages = {
-    key: st.Page(
-        ROOT / "pages" / f"{key}.py",
-        title=t(f"nav.{key}", lang),
-        icon=icon,
-        url_path=key if key != PAGES[0][0] else "home",  # the overview is "/"; "/overview" below
-        default=key == default,
-    )
-    for key, icon in PAGES
-}
+pages = ui.navigation_pages(
+    (lang, default),
+    lambda: {
+        key: st.Page(
+            ROOT / "pages" / f"{key}.py",
+            title=t(f"nav.{key}", lang),
+            icon=icon,
+            url_path=key if key != PAGES[0][0] else "home",  # the overview is "/"; "/overview" below
+            default=key == default,
+        )
+        for key, icon in PAGES
+    },
+)
 # the overview lives at "/"; "/overview" (every other page is at its name) leads there too,
 # with the link's parameters, instead of a "Page not found" dialog
 alias = st.Page(lambda: None, title=t("nav.overview", lang), url_path="overview", visibility="hidden")

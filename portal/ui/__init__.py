@@ -23,7 +23,7 @@ from portal.ui.blocks import (
     trend_block,
 )
 from portal.ui.board import board, board_metric, board_pack_button, board_text, projector_on
-from portal.ui.chrome import coverage_notes, page_top, run_guarded
+from portal.ui.chrome import coverage_notes, navigation_pages, page_top, run_guarded
 from portal.ui.files import base_url, downloads_menu, downloads_only, release_downloads
 from portal.ui.filters import language
 from portal.ui.receipt import check_receipt, receipt_checks_available, receipt_checks_left, remember_visitor
@@ -66,6 +66,7 @@ __all__ = [
     "lookup_index",
     "markdown_text",
     "metric",
+    "navigation_pages",
     "page_cells",
     "page_top",
     "per_view",

@@ -4,9 +4,11 @@ page's style and language, the as-of line and its notices (sample, stale data, c
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -22,6 +24,17 @@ from portal.ui.style import PAGE_CSS
 log = logging.getLogger("portal.ui")
 
 STALE_AFTER_DAYS = ACTIVE_DAYS  # charities disclose progress at least every three months
+
+
+_PAGES = store.Shared(16)
+
+
+def navigation_pages(key: tuple, build: Callable[[], dict]) -> dict:
+    """The router's ``st.Page`` objects, built once per ``key`` (language, default page) and
+    copied for each run: each ``st.Page`` resolves its file's path on the disk (a dozen
+    system calls), ten pages on every page view. A copy, as ``st.navigation`` marks the page
+    it returns as runnable and running it unmarks it, per session."""
+    return {name: copy.copy(page) for name, page in _PAGES.get(key, build).items()}
 
 
 def run_guarded(page, key: str) -> None:
