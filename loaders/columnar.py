@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ ENABLED = True  # tests turn it off to run the row path on the same files
 ARROW_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030", "big5": "big5"}
 BLOCK_BYTES = 16 << 20  # bytes of CSV per batch (~200,000 donation rows)
 SCAN_BYTES = 8 << 20
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")  # a line as TextIOWrapper(newline="") reads it
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class Fallback(Exception):
@@ -75,14 +78,14 @@ def plan(spec: KindSpec, table: Table, hmap: HeaderMap, path: Path, file_label: 
         text = b"".join(lines).decode(table.encoding)
     except UnicodeDecodeError:
         return None
-    delimiter = _sniff_delimiter(text.splitlines(keepends=True)[0])
+    delimiter = _sniff_delimiter(_LINE.match(text).group())  # as open_csv: the file's first line
     if delimiter not in (",", "\t", ";"):
         return None
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         return None
-    if len(records) != header_row or records[-1] != header_cells or len(text.splitlines()) != header_row:
+    if len(records) != header_row or records[-1] != header_cells or len(_LINE_END.findall(text)) != header_row:
         return None  # a quoted line break or a lone CR above the data: lines are not records
     offset = sum(len(line) for line in lines)
     quotes = scan(path, offset)

@@ -335,6 +335,42 @@ def test_fuzzed_files_same_as_row_path(rows, chunk, quoting, monkeypatch, tmp_pa
 
 FUZZED = {"files": 0, "read a column at a time": 0}
 
+CELL = st.one_of(
+    st.sampled_from(["R0000001", "R0000002", "2023-03-01", "12.50", "cash", "个人", "张三", "13900000001", "NT-CARE"]),
+    st.sampled_from(['"R0000003"', '"12.50"x', 'a"b', '""', '"a""b"', '"cash" ', ' "个人"', '"', '"a,b"', "", " "]),
+)
+LINE_END = st.sampled_from(["\n", "\n", "\r\n"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(
+        st.tuples(st.lists(CELL, min_size=9, max_size=9) | st.lists(CELL, min_size=8, max_size=10), LINE_END),
+        min_size=1,
+        max_size=30,
+    ),
+    header_end=LINE_END,
+)
+def test_hand_quoted_files_same_as_row_path(lines, header_end, monkeypatch, tmp_path, template):
+    """Quotes where a CSV writer would not put them, rows of other widths: Arrow must read what
+    Python's csv reads, or the file must go to the row path."""
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 1024)
+    tmp = tmp_path / uuid.uuid4().hex[:8]
+    tmp.mkdir()
+    body = ",".join(HEADER) + header_end + "".join(",".join(cells) + end for cells, end in lines)
+    spy = Spy(monkeypatch)
+    run_both(monkeypatch, tmp, sqlite_stores(template), [("d.csv", body.encode())])
+    QUOTED["files"] += 1
+    QUOTED["read a column at a time"] += spy.done
+
+
+QUOTED = {"files": 0, "read a column at a time": 0}
+
+
+def test_hand_quoted_files_partly_read_a_column_at_a_time():
+    if QUOTED["files"]:
+        assert QUOTED["read a column at a time"] >= QUOTED["files"] // 10, QUOTED
+
 
 def test_fuzzed_files_mostly_read_a_column_at_a_time():
     """The fuzzed files above were not all handed to the row path (runs after them)."""
