@@ -173,14 +173,15 @@ def dims_of(family: str) -> list[str]:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return series.astype(object).where(series.notna(), "").astype(str)
+    # Python strings (object dtype), not pandas' Arrow strings: keys are joined row by row
+    # below, and each Arrow concatenation of a column was one compute call (dozens per publish)
+    text = series.astype(object).where(series.notna(), "")
+    return text if pd.api.types.is_string_dtype(series) or series.dtype == object else text.astype(str).astype(object)
 
 
 def _join(dims: pd.DataFrame) -> pd.Series:
-    key = dims[DIMENSIONS[0]]
-    for d in DIMENSIONS[1:]:
-        key = key + "|" + dims[d]
-    return key
+    columns = [dims[d].to_numpy(dtype=object) for d in DIMENSIONS]
+    return pd.Series(["|".join(row) for row in zip(*columns, strict=True)], index=dims.index, dtype=object)
 
 
 def dims_text(frame: pd.DataFrame) -> pd.DataFrame:

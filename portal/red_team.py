@@ -168,16 +168,23 @@ def _determined(a: np.ndarray) -> np.ndarray:
     return np.abs(null).max(axis=0) < 1e-8
 
 
-def linear(report: Report, release: str, cells: pd.DataFrame) -> None:
+def linear(report: Report, release: str, cells: pd.DataFrame, relations_of: dict | None = None) -> None:
     """Withheld cells the relations determine, less what the exact organisation totals alone
-    determine (a programme with one channel: that channel is its published total, by design)."""
+    determine (a programme with one channel: that channel is its published total, by design).
+    ``relations_of``: each figure's relations, kept between attacks on the same cells (only
+    their status and values change between suppression's rounds, not the rows)."""
+    relations_of = {} if relations_of is None else relations_of
     for figure in sorted(f for f in cells["figure"].unique() if cube.adds_up(f)):
         f = cells[cells["figure"] == figure].reset_index(drop=True)
         published = (f["status"] == "published").to_numpy()
         if published.all():
             continue
         report.attempts["linear"] += int((~published).sum())
-        relations = _relations(f)
+        if figure not in relations_of:
+            relations_of[figure] = (f["key"].to_numpy(), _relations(f))
+        keys, relations = relations_of[figure]
+        if not np.array_equal(keys, f["key"].to_numpy()):
+            raise ValueError(f"{figure}: the cells' rows changed between two attacks")
         found = _solve(f, published, report, relations)
         if not found:
             continue
@@ -190,21 +197,28 @@ def linear(report: Report, release: str, cells: pd.DataFrame) -> None:
 
 
 def _peel(rows: list[dict]) -> dict[int, float]:
-    """Single subtraction to a fixed point: an equation with one unknown left solves it."""
+    """Single subtraction to a fixed point: an equation with one unknown left solves it (a
+    work list: each solved unknown visits only the equations that hold it)."""
     solved: dict[int, float] = {}
     pending = [dict(eq["vars"]) for eq in rows]
     rhs = [eq["b"] for eq in rows]
-    changed = True
-    while changed:
-        changed = False
-        for i, vs in enumerate(pending):
-            for v in [v for v in vs if v in solved]:
-                rhs[i] -= vs.pop(v) * solved[v]
-            if len(vs) == 1:
-                ((v, c),) = vs.items()
-                solved[v] = rhs[i] / c
-                vs.clear()
-                changed = True
+    holding: dict[int, list[int]] = {}
+    for i, unknowns in enumerate(pending):
+        for v in unknowns:
+            holding.setdefault(v, []).append(i)
+    ready = [i for i, unknowns in enumerate(pending) if len(unknowns) == 1]
+    while ready:
+        i = ready.pop()
+        if len(pending[i]) != 1:
+            continue  # its unknown was solved by another equation meanwhile
+        ((v, c),) = pending[i].items()
+        pending[i].clear()
+        solved[v] = value = rhs[i] / c
+        for j in holding[v]:
+            if v in pending[j]:
+                rhs[j] -= pending[j].pop(v) * value
+                if len(pending[j]) == 1:
+                    ready.append(j)
     return solved
 
 

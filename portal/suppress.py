@@ -229,10 +229,11 @@ def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int, first: Units) -
     reveal; this does not."""
     from portal import red_team
 
+    relations: dict = {}  # each figure's relations: its rows stay, only status and values change
     for _ in range(_HARDEN_ROUNDS):
         keyed = red_team.keyed(cells)
         report = red_team.Report()
-        red_team.linear(report, "candidate", keyed)
+        red_team.linear(report, "candidate", keyed, relations)
         red_team.linked(report, "candidate", keyed)
         found = {r.cell for r in report.recoveries}
         rows = keyed.index[(keyed["key"].isin(found) & _secret(keyed, true_values)).to_numpy()]
@@ -258,7 +259,7 @@ def _harden(cells: pd.DataFrame, true_values: pd.Series, k: int, first: Units) -
         cells.loc[newly, "value"] = np.nan
     keyed = red_team.keyed(cells)
     report = red_team.Report()
-    red_team.linear(report, "candidate", keyed)
+    red_team.linear(report, "candidate", keyed, relations)
     red_team.linked(report, "candidate", keyed)
     secret = set(keyed.loc[_secret(keyed, true_values), "key"])
     left = [r.cell for r in report.recoveries if r.cell in secret]

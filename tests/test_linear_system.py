@@ -74,3 +74,35 @@ def test_past_its_budget_it_gives_up():
     equations = [({v: 1, (v + 1) % 30: 1, (v + 7) % 30: -1}, 1.0) for v in range(30)]
     assert linear_system.solve(equations, budget=10) is None
     assert linear_system.solve(equations) is not None
+
+
+def naive_peel(equations):
+    """Substitution rounds to a fixed point, the plain way."""
+    solved, pending, rhs = {}, [dict(c) for c, _ in equations], [b for _, b in equations]
+    changed = True
+    while changed:
+        changed = False
+        for i, unknowns in enumerate(pending):
+            for v in [v for v in unknowns if v in solved]:
+                rhs[i] -= unknowns.pop(v) * solved[v]
+            if len(unknowns) == 1:
+                ((v, c),) = unknowns.items()
+                solved[v] = rhs[i] / c
+                unknowns.clear()
+                changed = True
+    return solved
+
+
+@settings(max_examples=200, deadline=None)
+@given(systems())
+def test_subtraction_chains_solve_what_rounds_of_substitution_solve(system):
+    """The red team's fallback for components too large for elimination: the same unknowns as
+    plain substitution rounds, each its true value, and never more than elimination finds."""
+    from portal.red_team import _peel
+
+    _, truth, equations = system
+    peeled = _peel([{"vars": c, "b": b} for c, b in equations])
+    assert set(peeled) == set(naive_peel(equations))
+    assert set(peeled) <= set(linear_system.solve(equations))
+    for v, value in peeled.items():
+        assert value == truth[v]
