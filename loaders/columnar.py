@@ -40,7 +40,8 @@ from portal.i18n import t
 
 ENABLED = True  # tests turn it off to run the row path on the same files
 ARROW_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030", "big5": "big5"}
-BLOCK_BYTES = 16 << 20  # bytes of CSV per batch (~200,000 donation rows)
+BLOCK_BYTES = 2 << 20  # bytes of CSV Arrow parses at a time (it reads up to 32 blocks ahead)
+BATCH_ROWS = 200_000  # rows checked and written at a time (blocks joined)
 SCAN_BYTES = 8 << 20
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")  # a line as TextIOWrapper(newline="") reads it
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -152,16 +153,35 @@ def batches(p: Plan) -> Iterator:
         source.seek(p.offset)
         try:
             reader = pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+            blocks: list = []
+            rows = 0
             while True:
                 try:
-                    batch = reader.read_next_batch()
+                    block = reader.read_next_batch()
                 except StopIteration:
-                    return
-                yield batch
+                    break
+                if not block.num_rows:
+                    continue
+                blocks.append(block)
+                rows += block.num_rows
+                if rows >= BATCH_ROWS:
+                    yield joined(blocks)
+                    blocks, rows = [], 0
+            if blocks:
+                yield joined(blocks)
         except (pa.ArrowException, UnicodeDecodeError, LookupError) as exc:
             raise Fallback(type(exc).__name__) from None
     finally:
         source.close()
+
+
+def joined(blocks: list):
+    """Arrow's blocks as one batch."""
+    if len(blocks) == 1:
+        return blocks[0]
+    import pyarrow as pa
+
+    return pa.Table.from_batches(blocks).combine_chunks().to_batches()[0]
 
 
 FIELD_LIMIT = csv.field_size_limit()  # a longer cell stops Python's csv (the row path says so)

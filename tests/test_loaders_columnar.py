@@ -259,6 +259,7 @@ def test_duplicates_across_chunks_and_batches(chunk, block, monkeypatch, tmp_pat
     """RowCheck's chunks decide which row a repeated key names; batches are Arrow's blocks."""
     monkeypatch.setattr(checking, "CHUNK", chunk)
     monkeypatch.setattr(columnar, "BLOCK_BYTES", block)
+    monkeypatch.setattr(columnar, "BATCH_ROWS", block // 100)
     rows = good_rows(400)
     for i in range(0, 400, 9):  # keys repeated near and far, some three times
         rows[i][0] = rows[(i * 7) % 53][0]
@@ -324,6 +325,7 @@ FILES = st.lists(st.one_of(ROW, ROW, ROW, ROW, st.just([""] * 9)), min_size=10, 
 def test_fuzzed_files_same_as_row_path(rows, chunk, quoting, monkeypatch, tmp_path, template):
     monkeypatch.setattr(checking, "CHUNK", chunk)
     monkeypatch.setattr(columnar, "BLOCK_BYTES", 1024)
+    monkeypatch.setattr(columnar, "BATCH_ROWS", 5)
     spy = Spy(monkeypatch)
     tmp = tmp_path / uuid.uuid4().hex[:8]
     tmp.mkdir()
@@ -355,6 +357,7 @@ def test_hand_quoted_files_same_as_row_path(lines, header_end, monkeypatch, tmp_
     """Quotes where a CSV writer would not put them, rows of other widths: Arrow must read what
     Python's csv reads, or the file must go to the row path."""
     monkeypatch.setattr(columnar, "BLOCK_BYTES", 1024)
+    monkeypatch.setattr(columnar, "BATCH_ROWS", 5)
     tmp = tmp_path / uuid.uuid4().hex[:8]
     tmp.mkdir()
     body = ",".join(HEADER) + header_end + "".join(",".join(cells) + end for cells, end in lines)
@@ -413,6 +416,7 @@ def pg_stores(tmp_path):
 def test_corpus_same_as_row_path_postgres(case, monkeypatch, tmp_path, pg_stores, spy):
     monkeypatch.setattr(checking, "CHUNK", 7)
     monkeypatch.setattr(columnar, "BLOCK_BYTES", 1024)
+    monkeypatch.setattr(columnar, "BATCH_ROWS", 5)
     run_both(monkeypatch, tmp_path, pg_stores, corpus()[case])
     if "row path" not in case:
         assert spy.done and not spy.fallbacks
