@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -344,3 +346,27 @@ def test_staff_file_names_are_not_published(deployment, tmp_path):
         kinds = [row[0] for row in connection.execute(text("SELECT kind FROM release_batch"))]
     assert names and names == kinds
     assert not any("张三" in n or "王五" in n for n in names)
+
+
+@pytest.mark.parametrize("limit", ["1GB", "750MB"])
+def test_publish_memory_bounds_duckdb(monkeypatch, tmp_path, limit):
+    """PORTAL_PUBLISH_MEMORY is the memory DuckDB may hold in publish (past it, it spills to
+    the private scratch area, not to /tmp)."""
+    from portal import compute, scratch
+    from portal.settings import get_settings
+
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PORTAL_PUBLISH_MEMORY", limit)
+    get_settings.cache_clear()
+    try:
+        con = compute._duckdb()
+        bytes_ = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        spill = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+        con.close()
+    finally:
+        get_settings.cache_clear()
+    number, unit = float(limit[:-2]), limit[-2:]
+    expected = number * {"GB": 1000**3, "MB": 1000**2}[unit]
+    shown = float(bytes_.split()[0]) * {"GiB": 1024**3, "MiB": 1024**2, "GB": 1000**3, "MB": 1000**2}[bytes_.split()[1]]
+    assert abs(shown - expected) / expected < 0.05
+    assert Path(spill) == scratch.spill_folder()  # the private scratch area (portal.scratch)
