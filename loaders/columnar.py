@@ -124,10 +124,10 @@ def scan(path: Path, offset: int) -> bool | None:
             if data.endswith(b"\r"):
                 data += f.read(1)
             at += len(data)
-            piece = before + data
-            if b"\0" in data or data.count(b"\r") != data.count(b"\r\n"):
+            seam = before + data[:2]  # an empty line may straddle two reads
+            if b"\0" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
                 return None
-            if b"\n\n" in piece or b"\n\r\n" in piece:
+            if b"\n\n" in data or b"\n\r\n" in data or b"\n\n" in seam or b"\n\r\n" in seam:
                 return None
             quotes = quotes or b'"' in data
             before = data[-2:]
