@@ -47,6 +47,7 @@ DOMINANCE_ONE = 0.50
 DOMINANCE_TWO = 0.67
 _MAX_ROUNDS = 200
 _REPAIR_ROUNDS = 30
+_RINGS = 4  # how far from a pinned cell suppression looks for a cell it may still withhold
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,11 +130,34 @@ def _protect(units: Units, withheld: np.ndarray, sensitive: np.ndarray, k: int, 
             pinned |= additive.pinned(withheld, sensitive)[0]
         if not pinned.any():
             break
-        grow = _grow_around(units, withheld, np.flatnonzero(pinned))
+        grow = _grow_wider(units, withheld, np.flatnonzero(pinned))
         if not grow.any():
             break  # nothing left to withhold: the audit names the cell
         withheld |= grow
     return withheld & ~start
+
+
+def _grow_wider(units: Units, withheld: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``_grow_around`` the targets; where every neighbour of theirs is withheld already or a
+    headline (a cell pinned through its neighbours' own relations, not through its own), around
+    those withheld neighbours, a ring further out each time."""
+    seen = np.zeros(len(units), dtype=bool)
+    ring = targets
+    for _ in range(_RINGS):
+        grow = _grow_around(units, withheld, ring)
+        if grow.any():
+            return grow
+        seen[ring] = True
+        near = np.zeros(len(units), dtype=bool)
+        for parent in units.parents.values():
+            up = parent[ring]
+            up = up[up >= 0]
+            near[up] = True  # totals
+            near |= np.isin(parent, up) | np.isin(parent, ring)  # siblings, parts
+        ring = np.flatnonzero(near & withheld & ~seen & ~units.exempt)
+        if not len(ring):
+            break
+    return np.zeros(len(units), dtype=bool)
 
 
 def _grow_around(units: Units, withheld: np.ndarray, targets: np.ndarray) -> np.ndarray:
