@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from loaders import columnar, load_file
+from loaders import columnar, load_file, store
 from loaders import rows as checking
 from loaders.messages import UnusableFile
 from loaders.results import NothingLoaded
@@ -409,14 +409,19 @@ def pg_stores(tmp_path):
     admin.dispose()
 
 
+PG_CASES = ["mixed", "gb18030", "title rows", "quoted line break (row path)", "reload, then a corrected file"]
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize(
-    "case", ["mixed", "gb18030", "title rows", "quoted line break (row path)", "reload, then a corrected file"]
-)
-def test_corpus_same_as_row_path_postgres(case, monkeypatch, tmp_path, pg_stores, spy):
+@pytest.mark.parametrize("case", PG_CASES)
+@pytest.mark.parametrize("small", [False, True], ids=["", "small-caches"])
+def test_corpus_same_as_row_path_postgres(case, small, monkeypatch, tmp_path, pg_stores, spy):
     monkeypatch.setattr(checking, "CHUNK", 7)
     monkeypatch.setattr(columnar, "BLOCK_BYTES", 1024)
     monkeypatch.setattr(columnar, "BATCH_ROWS", 5)
+    if small:  # people staged by COPY and looked up by join, as for a large file
+        monkeypatch.setattr(store.PersonIds, "IN_CHUNK", 3)
+        monkeypatch.setattr(store.PersonIds, "MAX_CACHE", 10)
     run_both(monkeypatch, tmp_path, pg_stores, corpus()[case])
     if "row path" not in case:
         assert spy.done and not spy.fallbacks
