@@ -26,7 +26,7 @@ default = globals().get("PORTAL_DEFAULT_PAGE", PAGES[0][0])
 lang = ui.language()
 st.set_page_config(page_title=t("app.title", lang), page_icon=":material/volunteer_activism:", layout="wide")
 pages = ui.navigation_pages(
-    (lang, default),
+    (str(ROOT), lang, default),
     lambda: {
         key: st.Page(
             ROOT / "pages" / f"{key}.py",

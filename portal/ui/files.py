@@ -63,7 +63,7 @@ def downloads_menu(key: str, draw: Callable[[], None]) -> None:
     ``draw`` puts the buttons in, only while it is open: opening it runs the page again
     (``on_change="rerun"``) with them. Drawn closed on every view, a page's 20-30 buttons (each
     a widget, a deferred file registered with Streamlit's media file manager and a message)
-    were a third of its elements and of its server CPU under load (docs/performance.md)."""
+    were a third of its elements and a quarter of its server CPU per view under load."""
     menu = st.expander(
         t("chart.downloads", context().lang),
         icon=":material/download:",

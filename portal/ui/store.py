@@ -33,7 +33,8 @@ class Shared:
     """A bounded, least-recently-used map of values every session reads and none changes:
     handed out as they are, not copied. ``st.cache_data`` unpickles a fresh copy of each value
     on every read, and hashes its arguments with its own hasher: for the 20-30 blocks of a page
-    that was a fifth of a cached page view's server CPU (py-spy on a live server under load)."""
+    that was about a quarter of a cached page view's server CPU (py-spy on a live server under
+    load; bench.bench_api --baseline)."""
 
     def __init__(self, max_entries: int):
         self.max_entries = max_entries
