@@ -60,7 +60,8 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = false")
     # person-level rows spill to the private scratch area, not to ./.tmp or /tmp
     con.execute("SET temp_directory = $path", {"path": str(scratch.spill_folder())})
-    # bounded: past the limit DuckDB spills (its default, 80 % of the machine, took 12.5 GB at 10M rows)
+    # bounded: past the limit DuckDB spills (its default, 80 % of the machine, took 13.2 GB at scale
+    # 330; 1 GB: 3.5 GB in all and faster, docs/performance.md)
     con.execute("SET memory_limit = $limit", {"limit": get_settings().publish_memory})
     return con
 

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     # what publish's DuckDB may hold in memory before it spills to the private scratch area
     # (PORTAL_PUBLISH_MEMORY, DuckDB's units: "3GB", "500MB"); the process's peak is this plus
     # the Arrow rows read and the cells (docs/performance.md)
-    publish_memory: str = "3GB"
+    publish_memory: str = "1GB"
 
     @property
     def working_store_url(self) -> str:
