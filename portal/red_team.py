@@ -41,7 +41,9 @@ from portal import cube, figures, linear_system, periods
 from portal.vocab import DIMENSIONS
 
 TOTAL_DIMS = cube.TOTAL_DIMS
-_MAX_DENSE = 800  # unknowns per component solved densely (SVD); a larger one gets subtraction chains
+# unknowns per component solved whole (exact elimination, portal.linear_system; a dense SVD past its
+# work budget); a larger component gets subtraction chains only
+_MAX_DENSE = 800
 
 
 @dataclass
