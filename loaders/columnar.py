@@ -33,10 +33,8 @@ from loaders.headers import HeaderMap, map_header
 from loaders.kinds import Context, KindSpec
 from loaders.messages import NotPaid, RowReject, UnusableFile
 from loaders.reading import Table, _sniff_delimiter
-from loaders.rejects import mask
 from loaders.rows import RowCheck
 from loaders.store import Resolved
-from portal.i18n import t
 
 ENABLED = True  # tests turn it off to run the row path on the same files
 ARROW_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb18030", "big5": "big5"}
@@ -236,9 +234,7 @@ class ColumnLoad:
             try:
                 out = check.row_fn(cells)
             except NotPaid as skipped:
-                label = check.labels.get(skipped.column, skipped.column)
-                value = mask(skipped.value, None, skipped.column)
-                check.not_paid.add(row_no, label, t("loader.order_not_paid", check.lang), value)
+                check.unpaid(row_no, skipped)
                 continue
             except RowReject as r:
                 if all(is_empty(c) for c in cells):

@@ -113,9 +113,7 @@ class RowCheck:
                         if first != row_no:
                             raise self.duplicate(cells, first)
                 except NotPaid as skipped:
-                    label = self.labels.get(skipped.column, skipped.column)
-                    value = mask(skipped.value, None, skipped.column)
-                    self.not_paid.add(row_no, label, t("loader.order_not_paid", self.lang), value)
+                    self.unpaid(row_no, skipped)
                     continue
                 except RowReject as r:
                     if all(is_empty(c) for c in cells):
@@ -139,6 +137,12 @@ class RowCheck:
     def duplicate(self, cells: list[Any], first: int) -> RowReject:
         label = self.labels[self.key_column]
         return RowReject(self.key_column, "duplicate_key", cells[self.key_pos], label=label, first=first)
+
+    def unpaid(self, row_no: int, skipped: NotPaid) -> None:
+        """An unpaid platform order: listed in the not-paid file, not a row."""
+        label = self.labels.get(skipped.column, skipped.column)
+        value = mask(skipped.value, None, skipped.column)
+        self.not_paid.add(row_no, label, t("loader.order_not_paid", self.lang), value)
 
     def reject(self, row_no: int, r: RowReject) -> None:
         label = self.labels.get(r.column, r.column)
